@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// Thin launcher: the CLI lives in dist/cli.js (built by `npm install` through `prepare`).
+import { run } from '../dist/cli.js';
+
+const code = await run(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  env: process.env,
+  cwd: process.cwd(),
+});
+process.exitCode = code;
