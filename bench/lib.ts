@@ -1,0 +1,76 @@
+/**
+ * Shared helpers for benchmarks: time a real tool with its peak RSS, time our code in-process, print
+ * side-by-side rows with the ours/theirs ratio.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Result of one measured run. */
+export interface Measured {
+  /** Wall time in milliseconds. */
+  ms: number;
+  /** Peak resident set size in KiB (of the child for tools; of this process for in-process runs). */
+  maxRssKiB: number;
+  /** Captured stdout (tools only). */
+  stdout?: Buffer;
+}
+
+/**
+ * Run an external command and measure wall time and the child's peak RSS (via Python's
+ * `getrusage(RUSAGE_CHILDREN)`, so no GNU time is needed).
+ */
+export function timeCommand(argv: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: Buffer } = {}): Measured {
+  const py =
+    'import subprocess,resource,sys,time\n' +
+    't=time.monotonic()\n' +
+    'r=subprocess.run(sys.argv[1:])\n' +
+    'd=time.monotonic()-t\n' +
+    'sys.stderr.write("\\n@@BENCH %f %d %d\\n" % (d*1000, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode))\n';
+  const r = spawnSync('/usr/bin/python3', ['-c', py, ...argv], {
+    cwd: opts.cwd, env: opts.env ?? process.env, input: opts.input, maxBuffer: 1 << 30,
+  });
+  const err = r.stderr.toString();
+  const m = /@@BENCH ([\d.]+) (\d+) (-?\d+)/.exec(err);
+  if (!m) throw new Error(`bench: could not run ${argv.join(' ')}: ${err}`);
+  if (Number(m[3]) !== 0) throw new Error(`bench: ${argv.join(' ')} exited ${m[3]}: ${err.slice(0, 2000)}`);
+  return { ms: Number(m[1]), maxRssKiB: Number(m[2]), stdout: r.stdout };
+}
+
+/** Run `fn` in-process; peak RSS is this process's high-water mark after the run. */
+export async function timeOurs(fn: () => unknown | Promise<unknown>): Promise<Measured> {
+  (globalThis as { gc?: () => void }).gc?.();
+  const t = performance.now();
+  await fn();
+  const ms = performance.now() - t;
+  return { ms, maxRssKiB: process.resourceUsage().maxRSS };
+}
+
+/** A temp directory removed by the returned cleanup function. */
+export function scratchDir(prefix = 'ostree-ts-bench-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** One printed comparison row. */
+export interface Row {
+  name: string;
+  ours: Measured;
+  theirs: Measured;
+  /** Extra columns, e.g. sizes. */
+  extra?: Record<string, string | number>;
+}
+
+/** Print rows as a table with the ours/theirs wall-time ratio. */
+export function report(title: string, rows: Row[]): void {
+  console.log(`\n${title}`);
+  for (const r of rows) {
+    const ratio = r.ours.ms / r.theirs.ms;
+    const extra = r.extra ? ' ' + Object.entries(r.extra).map(([k, v]) => `${k}=${v}`).join(' ') : '';
+    console.log(
+      `  ${r.name.padEnd(28)} ours ${r.ours.ms.toFixed(0).padStart(7)} ms  theirs ${r.theirs.ms.toFixed(0).padStart(7)} ms  ` +
+        `ratio ${ratio.toFixed(2)}x  rss ours ${(r.ours.maxRssKiB / 1024).toFixed(0)} MiB theirs ${(r.theirs.maxRssKiB / 1024).toFixed(0)} MiB${extra}`,
+    );
+  }
+}

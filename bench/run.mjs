@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// Bench runner: `npm run bench [-- NAME…]` bundles bench/NAME.bench.ts with esbuild (a tsup dependency,
+// so nothing extra to install) and runs each in its own node process, one after another.
+import { build } from 'esbuild';
+import { readdirSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const all = readdirSync(here).filter((f) => f.endsWith('.bench.ts')).map((f) => f.slice(0, -9)).sort();
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const names = wanted.length ? wanted : all;
+const outdir = join(here, 'out');
+mkdirSync(outdir, { recursive: true });
+let failed = 0;
+for (const name of names) {
+  if (!all.includes(name)) { console.error(`bench: no bench/${name}.bench.ts (have: ${all.join(', ')})`); failed++; continue; }
+  const outfile = join(outdir, `${name}.mjs`);
+  await build({
+    entryPoints: [join(here, `${name}.bench.ts`)], outfile, bundle: true, platform: 'node', format: 'esm',
+    target: 'node20', packages: 'external', sourcemap: 'inline', logLevel: 'error',
+  });
+  console.log(`\n=== bench/${name} ===`);
+  const r = spawnSync(process.execPath, ['--expose-gc', outfile, ...process.argv.slice(2).filter((a) => a.startsWith('-'))], { stdio: 'inherit' });
+  if (r.status !== 0) failed++;
+}
+process.exitCode = failed ? 1 : 0;
