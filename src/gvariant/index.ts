@@ -1,0 +1,8 @@
+/**
+ * GVariant: type grammar, normal-form binary codec and text format.
+ *
+ * @module
+ */
+export { parseType, typeString, type GVType } from './type.js';
+export { encode, decode, isNormalForm, type DecodeOptions } from './codec.js';
+export * from './value.js';
