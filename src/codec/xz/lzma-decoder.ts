@@ -1,0 +1,353 @@
+/**
+ * LZMA decoder for LZMA2 chunks: the range decoder and the literal/match/rep symbol decoding,
+ * writing straight into the caller's output buffer, which doubles as the dictionary (the whole
+ * output stays in memory, so there is no circular window).
+ *
+ * The range coder and symbol coding follow the LZMA algorithm (LZMA SDK lzma.txt; xz's
+ * liblzma/rangecoder/range_decoder.h for the "first byte is zero" and "code is zero at the end"
+ * rules). The code is ours: one hot function with the coder state in int32 locals.
+ *
+ * @module
+ */
+import { OstreeError } from '../../errors.js';
+import {
+  LEN_CHOICE, LEN_CHOICE2, LEN_HIGH, LEN_LOW, LEN_MID, P_ALIGN, P_DIST_SLOT, P_DIST_SPECIAL,
+  P_IS_MATCH, P_IS_REP, P_IS_REP0_LONG, P_IS_REP_G0, P_IS_REP_G1, P_IS_REP_G2, P_LEN, P_LITERAL,
+  P_REP_LEN, PROB_INIT, probCount,
+} from './model.js';
+
+function corrupt(msg: string): never {
+  throw new OstreeError('XZ_CORRUPT', `xz: ${msg}`);
+}
+
+/** LZMA decoder state that persists across LZMA2 chunks. */
+export class LzmaDecoder {
+  /** Literal context bits. */
+  lc = 0;
+  /** Literal position bits. */
+  lp = 0;
+  /** Position bits. */
+  pb = 0;
+  /** Adaptive probabilities. */
+  probs: Uint16Array = new Uint16Array(probCount(4, 0));
+  /** LZMA state 0..11. */
+  state = 0;
+  rep0 = 0;
+  rep1 = 0;
+  rep2 = 0;
+  rep3 = 0;
+
+  /** Set lc/lp/pb from the properties byte; returns false when invalid for LZMA2 (lc+lp > 4). */
+  setProps(b: number): boolean {
+    if (b >= 9 * 5 * 5) return false;
+    const lc = b % 9;
+    b = (b / 9) | 0;
+    const lp = b % 5;
+    const pb = (b / 5) | 0;
+    if (lc + lp > 4) return false;
+    this.lc = lc;
+    this.lp = lp;
+    this.pb = pb;
+    const need = probCount(lc, lp);
+    if (this.probs.length < need) this.probs = new Uint16Array(probCount(4, 0));
+    return true;
+  }
+
+  /** Reset probabilities, state and reps (an LZMA2 "state reset"). */
+  resetState(): void {
+    this.probs.fill(PROB_INIT, 0, probCount(this.lc, this.lp));
+    this.state = 0;
+    this.rep0 = this.rep1 = this.rep2 = this.rep3 = 0;
+  }
+
+  /**
+   * Decode one LZMA chunk: compressed bytes `inp[inPos..inEnd)` must produce exactly
+   * `out[outPos..outEnd)`. `dictStart` is the output position of the last dictionary reset and
+   * `dictSize` the declared dictionary size (distances beyond either are corrupt).
+   */
+  decodeChunk(inp: Uint8Array, inPos: number, inEnd: number, out: Uint8Array, outPos: number, outEnd: number,
+    dictStart: number, dictSize: number): void {
+    if (inEnd - inPos < 5 || inp[inPos] !== 0) corrupt('bad range coder start');
+    const probs = this.probs;
+    let code = (inp[inPos + 1] << 24) | (inp[inPos + 2] << 16) | (inp[inPos + 3] << 8) | inp[inPos + 4];
+    inPos += 5;
+    let range = -1; // 0xFFFFFFFF as int32
+    let state = this.state;
+    let rep0 = this.rep0;
+    let rep1 = this.rep1;
+    let rep2 = this.rep2;
+    let rep3 = this.rep3;
+    const lc = this.lc;
+    const lcShift = 8 - lc;
+    const lpMask = (1 << this.lp) - 1;
+    const pbMask = (1 << this.pb) - 1;
+    let bound = 0;
+    let p = 0;
+    let bit = 0;
+
+    while (outPos < outEnd) {
+      if (inPos > inEnd) corrupt('LZMA chunk overruns its compressed size');
+      const upos = outPos - dictStart;
+      const posState = upos & pbMask;
+      // isMatch
+      let pi = P_IS_MATCH + (state << 4) + posState;
+      p = probs[pi];
+      bound = Math.imul(range >>> 11, p);
+      if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
+        range = bound;
+        probs[pi] = p + ((2048 - p) >>> 5);
+        if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
+        // ---- literal
+        const prev = upos > 0 ? out[outPos - 1] : 0;
+        const base = P_LITERAL + 0x300 * (((upos & lpMask) << lc) + (prev >>> lcShift));
+        let sym = 1;
+        if (state < 7) {
+          do {
+            pi = base + sym;
+            p = probs[pi];
+            bound = Math.imul(range >>> 11, p);
+            if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
+              range = bound; probs[pi] = p + ((2048 - p) >>> 5); sym <<= 1;
+            } else {
+              range = (range - bound) | 0; code = (code - bound) | 0; probs[pi] = p - (p >>> 5); sym = (sym << 1) | 1;
+            }
+            if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
+          } while (sym < 0x100);
+          state = state < 4 ? 0 : state - 3;
+        } else {
+          if (rep0 >= upos) corrupt('literal match byte before dictionary start');
+          let matchByte = out[outPos - rep0 - 1];
+          let offs = 0x100;
+          do {
+            matchByte <<= 1;
+            const matchBit = matchByte & offs;
+            pi = base + offs + matchBit + sym;
+            p = probs[pi];
+            bound = Math.imul(range >>> 11, p);
+            if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
+              range = bound; probs[pi] = p + ((2048 - p) >>> 5); sym <<= 1; offs &= ~matchBit;
+            } else {
+              range = (range - bound) | 0; code = (code - bound) | 0; probs[pi] = p - (p >>> 5); sym = (sym << 1) | 1;
+              offs &= matchBit;
+            }
+            if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
+          } while (sym < 0x100);
+          state = state < 10 ? state - 3 : state - 6;
+        }
+        out[outPos++] = sym;
+        continue;
+      }
+      range = (range - bound) | 0; code = (code - bound) | 0; probs[pi] = p - (p >>> 5);
+      if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
+
+      // isRep
+      pi = P_IS_REP + state;
+      p = probs[pi];
+      bound = Math.imul(range >>> 11, p);
+      let lenBase: number;
+      if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
+        range = bound; probs[pi] = p + ((2048 - p) >>> 5);
+        if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
+        // ---- match: length first, then distance
+        state = state < 7 ? 7 : 10;
+        lenBase = P_LEN;
+        bit = -1; // marker: distance still to decode
+      } else {
+        range = (range - bound) | 0; code = (code - bound) | 0; probs[pi] = p - (p >>> 5);
+        if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
+        if (upos === 0) corrupt('rep match at dictionary start');
+        // isRepG0
+        pi = P_IS_REP_G0 + state;
+        p = probs[pi];
+        bound = Math.imul(range >>> 11, p);
+        if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
+          range = bound; probs[pi] = p + ((2048 - p) >>> 5);
+          if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
+          // isRep0Long
+          pi = P_IS_REP0_LONG + (state << 4) + posState;
+          p = probs[pi];
+          bound = Math.imul(range >>> 11, p);
+          if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
+            range = bound; probs[pi] = p + ((2048 - p) >>> 5);
+            if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
+            // short rep
+            state = state < 7 ? 9 : 11;
+            if (rep0 >= upos || rep0 >= dictSize) corrupt('distance beyond dictionary');
+            out[outPos] = out[outPos - rep0 - 1];
+            outPos++;
+            continue;
+          }
+          range = (range - bound) | 0; code = (code - bound) | 0; probs[pi] = p - (p >>> 5);
+          if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
+        } else {
+          range = (range - bound) | 0; code = (code - bound) | 0; probs[pi] = p - (p >>> 5);
+          if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
+          let dist: number;
+          pi = P_IS_REP_G1 + state;
+          p = probs[pi];
+          bound = Math.imul(range >>> 11, p);
+          if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
+            range = bound; probs[pi] = p + ((2048 - p) >>> 5);
+            if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
+            dist = rep1;
+          } else {
+            range = (range - bound) | 0; code = (code - bound) | 0; probs[pi] = p - (p >>> 5);
+            if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
+            pi = P_IS_REP_G2 + state;
+            p = probs[pi];
+            bound = Math.imul(range >>> 11, p);
+            if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
+              range = bound; probs[pi] = p + ((2048 - p) >>> 5);
+              if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
+              dist = rep2;
+            } else {
+              range = (range - bound) | 0; code = (code - bound) | 0; probs[pi] = p - (p >>> 5);
+              if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
+              dist = rep3;
+              rep3 = rep2;
+            }
+            rep2 = rep1;
+          }
+          rep1 = rep0;
+          rep0 = dist;
+        }
+        state = state < 7 ? 8 : 11;
+        lenBase = P_REP_LEN;
+        bit = 0;
+      }
+
+      // ---- length
+      let len: number;
+      let treeBase: number;
+      let treeBits: number;
+      pi = lenBase + LEN_CHOICE;
+      p = probs[pi];
+      bound = Math.imul(range >>> 11, p);
+      if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
+        range = bound; probs[pi] = p + ((2048 - p) >>> 5);
+        treeBase = lenBase + LEN_LOW + (posState << 3); treeBits = 3; len = 2;
+      } else {
+        range = (range - bound) | 0; code = (code - bound) | 0; probs[pi] = p - (p >>> 5);
+        if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
+        pi = lenBase + LEN_CHOICE2;
+        p = probs[pi];
+        bound = Math.imul(range >>> 11, p);
+        if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
+          range = bound; probs[pi] = p + ((2048 - p) >>> 5);
+          treeBase = lenBase + LEN_MID + (posState << 3); treeBits = 3; len = 10;
+        } else {
+          range = (range - bound) | 0; code = (code - bound) | 0; probs[pi] = p - (p >>> 5);
+          treeBase = lenBase + LEN_HIGH; treeBits = 8; len = 18;
+        }
+      }
+      if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
+      {
+        let sym = 1;
+        const lim = 1 << treeBits;
+        do {
+          pi = treeBase + sym;
+          p = probs[pi];
+          bound = Math.imul(range >>> 11, p);
+          if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
+            range = bound; probs[pi] = p + ((2048 - p) >>> 5); sym <<= 1;
+          } else {
+            range = (range - bound) | 0; code = (code - bound) | 0; probs[pi] = p - (p >>> 5); sym = (sym << 1) | 1;
+          }
+          if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
+        } while (sym < lim);
+        len += sym - lim;
+      }
+
+      if (bit === -1) {
+        // ---- distance of a new match
+        const lenState = len < 6 ? len - 2 : 3;
+        treeBase = P_DIST_SLOT + (lenState << 6);
+        let slot = 1;
+        do {
+          pi = treeBase + slot;
+          p = probs[pi];
+          bound = Math.imul(range >>> 11, p);
+          if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
+            range = bound; probs[pi] = p + ((2048 - p) >>> 5); slot <<= 1;
+          } else {
+            range = (range - bound) | 0; code = (code - bound) | 0; probs[pi] = p - (p >>> 5); slot = (slot << 1) | 1;
+          }
+          if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
+        } while (slot < 64);
+        slot -= 64;
+        let dist: number;
+        if (slot < 4) {
+          dist = slot;
+        } else {
+          const footerBits = (slot >>> 1) - 1;
+          dist = (2 | (slot & 1)) << footerBits;
+          if (slot < 14) {
+            const b2 = P_DIST_SPECIAL + dist - slot - 1;
+            let m = 1;
+            for (let i = 0; i < footerBits; i++) {
+              pi = b2 + m;
+              p = probs[pi];
+              bound = Math.imul(range >>> 11, p);
+              if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
+                range = bound; probs[pi] = p + ((2048 - p) >>> 5); m <<= 1;
+              } else {
+                range = (range - bound) | 0; code = (code - bound) | 0; probs[pi] = p - (p >>> 5); m = (m << 1) | 1;
+                dist |= 1 << i;
+              }
+              if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
+            }
+          } else {
+            // direct bits
+            let direct = 0;
+            for (let i = footerBits - 4; i > 0; i--) {
+              range >>>= 1;
+              const t = ((code >>> 0) >= (range >>> 0)) ? 1 : 0;
+              if (t) code = (code - range) | 0;
+              direct = (direct << 1) | t;
+              if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
+            }
+            dist = (dist + (direct << 4)) | 0;
+            let m = 1;
+            for (let i = 0; i < 4; i++) {
+              pi = P_ALIGN + m;
+              p = probs[pi];
+              bound = Math.imul(range >>> 11, p);
+              if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
+                range = bound; probs[pi] = p + ((2048 - p) >>> 5); m <<= 1;
+              } else {
+                range = (range - bound) | 0; code = (code - bound) | 0; probs[pi] = p - (p >>> 5); m = (m << 1) | 1;
+                dist |= 1 << i;
+              }
+              if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
+            }
+            if (dist === -1) corrupt('end-of-payload marker inside an LZMA2 chunk');
+            dist >>>= 0;
+          }
+        }
+        rep3 = rep2;
+        rep2 = rep1;
+        rep1 = rep0;
+        rep0 = dist;
+      }
+
+      // ---- copy
+      if (rep0 >= upos || rep0 >= dictSize) corrupt('distance beyond dictionary');
+      if (outPos + len > outEnd) corrupt('match crosses the LZMA2 chunk end');
+      let src = outPos - rep0 - 1;
+      const end = outPos + len;
+      if (rep0 + 1 >= len && len > 32) {
+        out.copyWithin(outPos, src, src + len);
+        outPos = end;
+      } else {
+        while (outPos < end) out[outPos++] = out[src++];
+      }
+    }
+    if (inPos !== inEnd) corrupt('LZMA chunk compressed size mismatch');
+    if (code !== 0) corrupt('LZMA chunk did not end cleanly');
+    this.state = state;
+    this.rep0 = rep0;
+    this.rep1 = rep1;
+    this.rep2 = rep2;
+    this.rep3 = rep3;
+  }
+}
