@@ -1,0 +1,168 @@
+/**
+ * Dirtree objects `(a(say)a(sayay))`: the file and subdirectory entries of one directory.
+ *
+ * Facts from upstream: `src/libostree/ostree-repo-commit.c` (`create_tree_variant_from_hashes()`:
+ * both arrays sorted by name with `strcmp`, i.e. bytewise UTF-8), `src/libostree/ostree-core.c`
+ * (`ostree_validate_structureof_dirtree()`: normal form, every name passes
+ * `ot_util_filename_validate()`, every checksum exactly 32 bytes). Readers binary-search the arrays
+ * (`ot_variant_bsearch_str()`), so order matters even though validation ignores it.
+ * See ostree-formats.md §1.4.
+ *
+ * Deviations: decode also rejects empty names and names containing NUL (see `names.ts`); like
+ * upstream it does not check ordering or duplicates ({@link dirtreeIsSorted} does).
+ *
+ * @module
+ */
+
+import { decode, encode, type GVValue } from '../gvariant/index.js';
+import { OstreeError } from '../errors.js';
+import { asCorrupt, compareUtf8, corruptObject } from './bytes.js';
+import { bytesToHex, checksumToBytes, CHECKSUM_BYTE_LENGTH } from './checksum.js';
+import { filenameProblem } from './names.js';
+import { DIRTREE_TYPE } from './types.js';
+
+/** A file entry: name and content-object checksum. */
+export interface DirtreeFile {
+  /** Entry name. */
+  name: string;
+  /** Content object checksum. */
+  checksum: string;
+}
+
+/** A subdirectory entry: name, its dirtree checksum and its dirmeta checksum. */
+export interface DirtreeDir {
+  /** Entry name. */
+  name: string;
+  /** Dirtree checksum. */
+  tree: string;
+  /** Dirmeta checksum. */
+  meta: string;
+}
+
+/** A directory listing. */
+export interface Dirtree {
+  /** Files (regular files and symlinks). */
+  files: DirtreeFile[];
+  /** Subdirectories. */
+  dirs: DirtreeDir[];
+}
+
+const KIND = 'dirtree';
+
+function byName(a: { name: string }, b: { name: string }): number {
+  return compareUtf8(a.name, b.name);
+}
+
+function checkNames(entries: ReadonlyArray<{ name: string }>, what: string): void {
+  for (let i = 0; i < entries.length; i++) {
+    const name = entries[i]!.name;
+    const p = filenameProblem(name);
+    if (p !== null) {
+      throw new OstreeError('INVALID_FILENAME', `Invalid ${what} name ${JSON.stringify(name)}: ${p}`, { data: { filename: name } });
+    }
+    if (i > 0 && entries[i - 1]!.name === name) {
+      throw new OstreeError('INVALID_FILENAME', `Duplicate ${what} name ${JSON.stringify(name)}`, { data: { filename: name } });
+    }
+  }
+}
+
+/**
+ * Serialize a dirtree in normal form, sorting both arrays by UTF-8 bytes (not JS string order).
+ * The input arrays are not modified.
+ *
+ * @throws OstreeError `INVALID_FILENAME` for a bad or duplicate name (also across files and dirs),
+ *   `INVALID_CHECKSUM` for a malformed checksum
+ */
+export function encodeDirtree(t: Dirtree): Uint8Array {
+  const files = t.files.slice().sort(byName);
+  const dirs = t.dirs.slice().sort(byName);
+  checkNames(files, 'file');
+  checkNames(dirs, 'directory');
+  if (files.length > 0 && dirs.length > 0) {
+    const fileNames = new Set(files.map((f) => f.name));
+    for (const d of dirs) {
+      if (fileNames.has(d.name)) {
+        throw new OstreeError('INVALID_FILENAME', `Name ${JSON.stringify(d.name)} is both a file and a directory`, {
+          data: { filename: d.name },
+        });
+      }
+    }
+  }
+  const fv: GVValue[] = new Array(files.length);
+  for (let i = 0; i < files.length; i++) fv[i] = [files[i]!.name, checksumToBytes(files[i]!.checksum)];
+  const dv: GVValue[] = new Array(dirs.length);
+  for (let i = 0; i < dirs.length; i++) {
+    const d = dirs[i]!;
+    dv[i] = [d.name, checksumToBytes(d.tree), checksumToBytes(d.meta)];
+  }
+  return encode(DIRTREE_TYPE, [fv, dv]);
+}
+
+function csum(b: Uint8Array, name: string): string {
+  if (b.length !== CHECKSUM_BYTE_LENGTH) throw corruptObject(KIND, `invalid checksum of length ${b.length} for ${JSON.stringify(name)}`);
+  return bytesToHex(b);
+}
+
+function name(n: string): string {
+  const p = filenameProblem(n);
+  if (p !== null) throw corruptObject(KIND, `invalid filename ${JSON.stringify(n)}: ${p}`, undefined, { filename: n });
+  return n;
+}
+
+/**
+ * Parse and validate a dirtree like `ostree_validate_structureof_dirtree()` (normal form
+ * required).
+ *
+ * @throws OstreeError `CORRUPT_OBJECT` naming the bad entry
+ */
+export function decodeDirtree(bytes: Uint8Array): Dirtree {
+  return asCorrupt(KIND, () => {
+    const v = decode(DIRTREE_TYPE, bytes) as [Array<[string, Uint8Array]>, Array<[string, Uint8Array, Uint8Array]>];
+    const fv = v[0];
+    const dv = v[1];
+    const files: DirtreeFile[] = new Array(fv.length);
+    for (let i = 0; i < fv.length; i++) {
+      const e = fv[i]!;
+      files[i] = { name: name(e[0]), checksum: csum(e[1], e[0]) };
+    }
+    const dirs: DirtreeDir[] = new Array(dv.length);
+    for (let i = 0; i < dv.length; i++) {
+      const e = dv[i]!;
+      dirs[i] = { name: name(e[0]), tree: csum(e[1], e[0]), meta: csum(e[2], e[0]) };
+    }
+    return { files, dirs };
+  });
+}
+
+/**
+ * True when both arrays are strictly increasing in UTF-8 byte order (what readers' binary search
+ * needs; upstream validation does not check it).
+ */
+export function dirtreeIsSorted(t: Dirtree): boolean {
+  for (let i = 1; i < t.files.length; i++) if (byName(t.files[i - 1]!, t.files[i]!) >= 0) return false;
+  for (let i = 1; i < t.dirs.length; i++) if (byName(t.dirs[i - 1]!, t.dirs[i]!) >= 0) return false;
+  return true;
+}
+
+/** The serialization of the empty dirtree (the single byte `00`). */
+export const EMPTY_DIRTREE: Uint8Array = Uint8Array.of(0);
+/** Checksum of the empty dirtree. */
+export const EMPTY_DIRTREE_CHECKSUM = '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d';
+
+/**
+ * Binary-search `entries` (sorted by UTF-8 bytes) for `name`, like `ot_variant_bsearch_str()`.
+ *
+ * @returns the index, or -1
+ */
+export function dirtreeFind(entries: ReadonlyArray<{ name: string }>, name: string): number {
+  let lo = 0;
+  let hi = entries.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const c = compareUtf8(entries[mid]!.name, name);
+    if (c === 0) return mid;
+    if (c < 0) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
