@@ -36,6 +36,7 @@ const CHECKSUM_RE = /^[0-9a-f]{64}$/;
  * @returns `2 * bytes.length` lowercase hex characters
  */
 export function bytesToHex(bytes: Uint8Array): string {
+  if (bytes.length > 8) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
   let s = '';
   for (let i = 0; i < bytes.length; i++) s += BYTE_TO_HEX[bytes[i]!]!;
   return s;
@@ -84,8 +85,12 @@ export function validateChecksum(hex: string): void {
  * @throws OstreeError `INVALID_CHECKSUM` when `hex` is not a valid checksum
  */
 export function checksumToBytes(hex: string): Uint8Array {
-  validateChecksum(hex);
-  return hexToBytes(hex);
+  if (typeof hex !== 'string' || hex.length !== CHECKSUM_HEX_LENGTH) validateChecksum(hex);
+  try {
+    return hexToBytes(hex);
+  } catch {
+    throw invalidChecksum(hex, 'expected 64 lowercase hex characters');
+  }
 }
 
 /**

@@ -66,6 +66,30 @@ function checkNames(entries: ReadonlyArray<{ name: string }>, what: string): voi
   }
 }
 
+/** A sorted copy of `entries` (no sort when already sorted, as decoded trees are). */
+function sortedByName<T extends { name: string }>(entries: readonly T[]): T[] {
+  const out = entries.slice();
+  for (let i = 1; i < out.length; i++) {
+    if (byName(out[i - 1]!, out[i]!) > 0) return out.sort(byName);
+  }
+  return out;
+}
+
+/** Throw when a name is both a file and a directory (both lists sorted). */
+function checkDisjoint(files: readonly DirtreeFile[], dirs: readonly DirtreeDir[]): void {
+  let i = 0;
+  let j = 0;
+  while (i < files.length && j < dirs.length) {
+    const c = byName(files[i]!, dirs[j]!);
+    if (c === 0) {
+      const name = dirs[j]!.name;
+      throw new OstreeError('INVALID_FILENAME', `Name ${JSON.stringify(name)} is both a file and a directory`, { data: { filename: name } });
+    }
+    if (c < 0) i++;
+    else j++;
+  }
+}
+
 /**
  * Serialize a dirtree in normal form, sorting both arrays by UTF-8 bytes (not JS string order).
  * The input arrays are not modified.
@@ -74,20 +98,11 @@ function checkNames(entries: ReadonlyArray<{ name: string }>, what: string): voi
  *   `INVALID_CHECKSUM` for a malformed checksum
  */
 export function encodeDirtree(t: Dirtree): Uint8Array {
-  const files = t.files.slice().sort(byName);
-  const dirs = t.dirs.slice().sort(byName);
+  const files = sortedByName(t.files);
+  const dirs = sortedByName(t.dirs);
   checkNames(files, 'file');
   checkNames(dirs, 'directory');
-  if (files.length > 0 && dirs.length > 0) {
-    const fileNames = new Set(files.map((f) => f.name));
-    for (const d of dirs) {
-      if (fileNames.has(d.name)) {
-        throw new OstreeError('INVALID_FILENAME', `Name ${JSON.stringify(d.name)} is both a file and a directory`, {
-          data: { filename: d.name },
-        });
-      }
-    }
-  }
+  checkDisjoint(files, dirs);
   const fv: GVValue[] = new Array(files.length);
   for (let i = 0; i < files.length; i++) fv[i] = [files[i]!.name, checksumToBytes(files[i]!.checksum)];
   const dv: GVValue[] = new Array(dirs.length);

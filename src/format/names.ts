@@ -155,12 +155,17 @@ export function validateCollectionId(id: string): void {
  */
 export function filenameProblem(name: string): string | null {
   if (typeof name !== 'string') return 'not a string';
-  if (name.length === 0) return 'empty filename';
-  if (name === '.') return "self-referential filename '.'";
-  if (name === '..') return "path uplink filename '..'";
-  if (name.includes('/')) return '/ in filename';
-  if (name.includes('\0')) return 'NUL in filename';
-  if (!isWellFormed(name)) return 'invalid UTF-8 in filename';
+  const n = name.length;
+  if (n === 0) return 'empty filename';
+  if (n <= 2 && (name === '.' || name === '..')) return name === '.' ? "self-referential filename '.'" : "path uplink filename '..'";
+  let surrogate = false;
+  for (let i = 0; i < n; i++) {
+    const c = name.charCodeAt(i);
+    if (c === 47) return '/ in filename';
+    if (c === 0) return 'NUL in filename';
+    if (c >= 0xd800 && c <= 0xdfff) surrogate = true;
+  }
+  if (surrogate && !isWellFormed(name)) return 'invalid UTF-8 in filename';
   return null;
 }
 
