@@ -161,3 +161,24 @@ describe('generateTree', () => {
     expect(manifest(d, { includeOwnership: true })[0]!.uid).toBe(process.getuid!());
   });
 });
+
+describe('bench tree generator', () => {
+  it('is deterministic, sized and mixed', async () => {
+    const { generateBenchTree } = await import('../../bench/trees.js');
+    const a = scratch();
+    const b = scratch();
+    const size = 6 * 1024 * 1024;
+    const sa = generateBenchTree(join(a, 't'), { totalBytes: size, seed: 5 });
+    const sb = generateBenchTree(join(b, 't'), { totalBytes: size, seed: 5 });
+    expect({ ...sa, ms: 0 }).toEqual({ ...sb, ms: 0 });
+    expect(sa.bytes).toBeGreaterThanOrEqual(size);
+    expect(sa.bytes).toBeLessThan(size * 1.3);
+    expect(sa.files).toBeGreaterThan(150);
+    expect(sa.duplicates).toBeGreaterThan(0);
+    expect(sa.symlinks).toBeGreaterThan(0);
+    const ma = manifest(join(a, 't'));
+    expect(diffManifests(ma, manifest(join(b, 't')))).toEqual([]);
+    expect(ma.filter((e) => e.type === 'file').length).toBe(sa.files);
+    expect(ma.some((e) => e.type === 'file' && e.size! >= 1 << 20)).toBe(true);
+  });
+});
