@@ -1,9 +1,9 @@
 import { it, expect } from 'vitest';
 import { createHash } from 'node:crypto';
-import { chmodSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { interopSuite, ostree, run, tmpdir } from './harness.js';
+import { copyFixture, fixtureRepo, interopSuite, ostree, run, tmpdir } from './harness.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const fixturesDir = join(root, 'fixtures');
@@ -45,20 +45,6 @@ function fileMap(dir: string): Record<string, string> {
   return out;
 }
 
-/** Copy a committed fixture repo and give object files the modes a git checkout (umask 022) gives. */
-async function copyAsGitWould(src: string, dst: string): Promise<void> {
-  await run('cp', ['-a', src, dst]);
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      const st = lstatSync(p);
-      if (st.isDirectory()) walk(p);
-      else if (st.isFile()) chmodSync(p, st.mode & 0o100 ? 0o755 : 0o644);
-    }
-  };
-  walk(join(dst, 'objects'));
-}
-
 interopSuite('fixtures made by the real ostree', ['ostree', 'bash'], () => {
   it('pins the documented §10 first commit', () => {
     expect(expected.repos.archive!.branches['test/main']![2]).toBe('39677580cdcc26007bce18424914ea695798261860338a3ad3cfb7bc9f2521c7');
@@ -87,18 +73,18 @@ interopSuite('fixtures made by the real ostree', ['ostree', 'bash'], () => {
   });
 
   it('the committed repos match expected.json and pass ostree fsck', async () => {
-    const work = tmpdir();
+    const copies: Record<string, string> = {};
     for (const [name, repo] of Object.entries(expected.repos)) {
-      const committed = join(fixturesDir, 'repos', name);
+      const committed = fixtureRepo(name);
       expect(fileMap(committed), name).toEqual(repo.files);
-      const copy = join(work, name);
-      await copyAsGitWould(committed, copy);
+      const copy = await copyFixture(name);
+      copies[name] = copy;
       const fsck = await ostree(copy, 'fsck');
       expect(fsck.stdout).toMatch(/no errors found/);
       const refs = (await ostree(copy, 'refs')).stdout.trim().split('\n').sort();
       expect(refs).toEqual(Object.keys(repo.refs).sort());
     }
-    const view = await ostree(join(work, 'archive'), 'summary', '--view');
+    const view = await ostree(copies.archive!, 'summary', '--view');
     expect(view.stdout).toMatch(/Last-Modified \(ostree\.summary\.last-modified\): 2020-02-02T00:00:00\+00/);
     expect(view.stdout).toContain(`* test/main\n    Latest Commit (`);
     expect(view.stdout).toContain(expected.repos.archive!.refs['test/main']!);

@@ -111,3 +111,31 @@ interopSuite('harness against real ostree pull', ['ostree'], () => {
     }
   });
 });
+
+interopSuite('harness with real flatpak', ['flatpak', 'ostree'], () => {
+  it('flatpak remote-add and remote-ls work against the served repo in an isolated env', async () => {
+    const work = tmpdir();
+    const repo = join(work, 'repo');
+    const tree = join(work, 'app');
+    mkdirSync(join(tree, 'files/bin'), { recursive: true });
+    writeFileSync(join(tree, 'files/bin/hello'), '#!/bin/sh\necho hi\n');
+    writeFileSync(join(tree, 'metadata'), '[Application]\nname=org.example.Hello\nruntime=org.example.Platform/x86_64/1\n');
+    await ostree(repo, 'init', '--mode=archive');
+    await ostree(repo, 'commit', '-b', 'app/org.example.Hello/x86_64/stable', '--subject=hello', tree);
+    await ostree(repo, 'summary', '-u');
+    const srv = await serveDirectory(repo);
+    try {
+      const env = flatpakEnv(join(work, 'fp'));
+      await run('flatpak', ['remote-add', '--user', '--no-gpg-verify', 'test', srv.url], { env });
+      const ls = await run('flatpak', ['remote-ls', '--user', '--all', '--columns=ref', 'test'], { env });
+      expect(ls.stdout).toContain('app/org.example.Hello/x86_64/stable');
+      expect(srv.requests.some((r) => r.path === '/summary' && r.status === 200)).toBe(true);
+      const remotes = await run('flatpak', ['remotes', '--user', '--columns=name,url'], { env });
+      expect(remotes.stdout).toContain(srv.url);
+      // nothing leaked into the real HOME
+      expect(env.HOME!.startsWith(work)).toBe(true);
+    } finally {
+      await srv.close();
+    }
+  });
+});

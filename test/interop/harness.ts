@@ -9,11 +9,12 @@
  * Everything here is test-only code: it imports nothing from `src/`.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, chmodSync, constants as fsc, createReadStream, mkdirSync, mkdtempSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, constants as fsc, createReadStream, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir as osTmpdir } from 'node:os';
 import { delimiter, isAbsolute, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, it, onTestFinished } from 'vitest';
 
 // ---------------------------------------------------------------------------------------------------
@@ -404,4 +405,37 @@ export function flatpakEnv(dir: string): NodeJS.ProcessEnv {
   delete env.DBUS_SESSION_BUS_ADDRESS;
   delete env.FLATPAK_USER_DIR;
   return env;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Fixtures
+
+/** Absolute path of the repository root (the directory holding `fixtures/`). */
+export const projectRoot: string = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+
+/**
+ * Path of a committed fixture repo (`fixtures/repos/NAME`, e.g. `archive`, `bare-user-only`); see
+ * fixtures/README.md. Treat it as read-only: use {@link copyFixture} before writing.
+ */
+export function fixtureRepo(name: string): string {
+  return join(projectRoot, 'fixtures', 'repos', name);
+}
+
+/**
+ * Copy a fixture repo (`cp -a`, symlinks and modes kept) into a fresh {@link tmpdir} and return the
+ * copy's path. Object files get the modes a git checkout with umask 022 gives (0644, or 0755 when
+ * executable), so bare-user-only objects verify regardless of the developer's umask.
+ */
+export async function copyFixture(name: string): Promise<string> {
+  const dst = join(tmpdir(), name);
+  await run('cp', ['-a', fixtureRepo(name), dst]);
+  const walk = (d: string): void => {
+    for (const ent of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, ent.name);
+      if (ent.isDirectory()) walk(p);
+      else if (ent.isFile()) chmodSync(p, statSync(p).mode & 0o100 ? 0o755 : 0o644);
+    }
+  };
+  walk(join(dst, 'objects'));
+  return dst;
 }
