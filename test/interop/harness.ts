@@ -115,7 +115,7 @@ export interface RunOptions {
 
 /** Result of {@link run}. */
 export interface RunResult {
-  /** Exit code (or 128 + signal number style `-1` when killed by a signal). */
+  /** Exit code, or -1 when the child was killed by a signal (see `signal`). */
   code: number;
   /** Signal that ended the child, if any. */
   signal: NodeJS.Signals | null;
