@@ -492,13 +492,22 @@ export class KeyFile {
 
   /** Always render as GLib's `g_key_file_to_data()` does (whitespace and line endings normalized). */
   toData(): string {
-    let out = '';
+    const parts: string[] = [];
+    // Every part ends with '\n'; GLib inserts an empty line before a group when the output so far
+    // is at least 2 bytes long and its next-to-last byte is not '\n' (i.e. no empty last line).
+    let length = 0;
+    let lastLine: string | null = null;
+    const add = (line: string): void => {
+      parts.push(line, '\n');
+      length += line.length + 1;
+      lastLine = line;
+    };
     for (const g of this.groupList) {
-      if (out.length >= 2 && out[out.length - 2] !== '\n') out += '\n';
-      if (g.name !== null) out += `[${g.name}]\n`;
-      for (const e of g.entries) out += e.key === null ? `${e.value}\n` : `${e.key}=${e.value}\n`;
+      if (length >= 2 && lastLine !== '') add('');
+      if (g.name !== null) add(`[${g.name}]`);
+      for (const e of g.entries) add(e.key === null ? e.value : `${e.key}=${e.value}`);
     }
-    return out;
+    return parts.join('');
   }
 
   /** Group names in file order (`g_key_file_get_groups()`). */
