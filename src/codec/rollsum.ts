@@ -1,0 +1,237 @@
+/**
+ * Rolling-checksum chunking (bup's `bupsplit`) and ostree's rollsum matching, used by the static-delta
+ * compiler to decide whether a modified file is shipped as a "rollsum" object (copying unchanged
+ * chunks from the old file) or handed to bsdiff.
+ *
+ * Facts from ostree `src/libostree/bupsplit.c` (checksum), `src/libostree/ostree-rollsum.c`
+ * (chunking, keys, matching) and `ostree-repo-static-delta-compilation.c` (`try_content_rollsum()`,
+ * the 50 % rule). Own code.
+ *
+ * **Replicated upstream bug:** each chunk's hash key is the zlib CRC-32 of the *file prefix* of the
+ * chunk's length (`crc32(0, buf, offset)` with `buf` never advanced), not of the chunk itself. Chunks
+ * therefore only match when both files also share their first `length` bytes. We reproduce it so that
+ * the rollsum/bsdiff decision is the same as ostree's.
+ *
+ * @module
+ */
+
+/** Rolling window size (`BUP_WINDOWSIZE` = 1 << (7 − 1), `bupsplit.h`). */
+export const BUP_WINDOW_SIZE = 64;
+/** Added to every byte (`ROLLSUM_CHAR_OFFSET`, `bupsplit.c`). */
+export const ROLLSUM_CHAR_OFFSET = 31;
+/** Boundary when the low `BUP_BLOB_BITS` bits of s2 are all ones (`BUP_BLOBBITS`, `bupsplit.h`). */
+export const BUP_BLOB_BITS = 13;
+/** Maximum chunk length (`ROLLSUM_BLOB_MAX` = 8192 · 4, `ostree-rollsum.c`). */
+export const ROLLSUM_BLOB_MAX = 32768;
+/** Minimum percentage of matching target chunks for ostree to use rollsum (`try_content_rollsum()`). */
+export const ROLLSUM_MIN_MATCH_PERCENT = 50;
+
+const BLOB_MASK = (1 << BUP_BLOB_BITS) - 1;
+const S1_INIT = BUP_WINDOW_SIZE * ROLLSUM_CHAR_OFFSET;
+const S2_INIT = BUP_WINDOW_SIZE * (BUP_WINDOW_SIZE - 1) * ROLLSUM_CHAR_OFFSET;
+
+/**
+ * bup's split point search (`bupsplit_find_ofs()`): roll a fresh checksum over `buf[start, start+len)`
+ * and return the length up to and including the first byte after which `(s2 & 8191) === 8191`, or 0
+ * when there is none.
+ */
+export function bupsplitFindOffset(buf: Uint8Array, start: number, len: number): number {
+  let s1 = S1_INIT;
+  let s2 = S2_INIT;
+  for (let count = 0; count < len; count++) {
+    const add = buf[start + count];
+    const drop = count >= BUP_WINDOW_SIZE ? buf[start + count - BUP_WINDOW_SIZE] : 0;
+    s1 = (s1 + add - drop) | 0;
+    s2 = (s2 + s1 - BUP_WINDOW_SIZE * (drop + ROLLSUM_CHAR_OFFSET)) | 0;
+    if ((s2 & BLOB_MASK) === BLOB_MASK) return count + 1;
+  }
+  return 0;
+}
+
+/**
+ * Absolute positions `q ≥ 63` where a checksum whose window lies entirely inside the data signals a
+ * boundary after byte `q`. The bup state is a pure function of the last 64 bytes (its initial value
+ * is the state of an all-zero window), so these positions are the same for every scan start
+ * `≤ q − 63`; only the first 63 bytes after a start need a scan of their own. This makes chunking
+ * O(n) where a literal port is quadratic in the worst case (boundaries further apart than 32 KiB).
+ */
+function fullWindowBoundaries(buf: Uint8Array): Int32Array {
+  let hits = new Int32Array(64);
+  let nhits = 0;
+  let s1 = S1_INIT;
+  let s2 = S2_INIT;
+  const n = buf.length;
+  for (let q = 0; q < n; q++) {
+    const add = buf[q];
+    const drop = q >= BUP_WINDOW_SIZE ? buf[q - BUP_WINDOW_SIZE] : 0;
+    s1 = (s1 + add - drop) | 0;
+    s2 = (s2 + s1 - BUP_WINDOW_SIZE * (drop + ROLLSUM_CHAR_OFFSET)) | 0;
+    if (q >= BUP_WINDOW_SIZE - 1 && (s2 & BLOB_MASK) === BLOB_MASK) {
+      if (nhits === hits.length) {
+        const grown = new Int32Array(hits.length * 2);
+        grown.set(hits);
+        hits = grown;
+      }
+      hits[nhits++] = q;
+    }
+  }
+  return hits.subarray(0, nhits);
+}
+
+const CRC_TABLE = /* @__PURE__ */ (() => {
+  const t = new Uint32Array(256);
+  for (let i = 0; i < 256; i++) {
+    let c = i;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[i] = c >>> 0;
+  }
+  return t;
+})();
+
+/**
+ * zlib CRC-32 of `buf[0, len)` for every `len` in `[0, min(buf.length, ROLLSUM_BLOB_MAX)]` (entry
+ * `len`), i.e. every key the buggy chunker can produce.
+ */
+function prefixCrcs(buf: Uint8Array): Uint32Array {
+  const n = Math.min(buf.length, ROLLSUM_BLOB_MAX);
+  const out = new Uint32Array(n + 1);
+  let c = 0xffffffff;
+  for (let i = 0; i < n; i++) {
+    c = CRC_TABLE[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
+    out[i + 1] = (c ^ 0xffffffff) >>> 0;
+  }
+  return out;
+}
+
+/** One chunk of a file as produced by ostree's `rollsum_chunks_crc32()`. */
+export interface RollsumChunk {
+  /** Offset of the chunk in its file. */
+  readonly offset: number;
+  /** Chunk length (1 … {@link ROLLSUM_BLOB_MAX}). */
+  readonly length: number;
+  /** Hash key: CRC-32 of the file's first `length` bytes (the upstream bug, see the module doc). */
+  readonly key: number;
+}
+
+/**
+ * Split `data` into chunks exactly as ostree's `rollsum_chunks_crc32()` (`ostree-rollsum.c`): from
+ * each chunk start, a fresh bup checksum looks for the next boundary; a boundary further than 32768
+ * bytes away yields a 32768-byte chunk (and the search restarts after it); once a search finds no
+ * boundary in the whole remainder, the rest is cut into fixed 32768-byte chunks.
+ */
+export function rollsumChunks(data: Uint8Array): RollsumChunk[] {
+  if (!(data instanceof Uint8Array)) throw new TypeError('rollsumChunks: data must be a Uint8Array');
+  const n = data.length;
+  const chunks: RollsumChunk[] = [];
+  if (n === 0) return chunks;
+  const hits = fullWindowBoundaries(data);
+  const crcs = prefixCrcs(data);
+  let h = 0; // index of the first full-window hit not yet ruled out
+  let start = 0;
+  let noMoreBoundaries = false;
+  while (start < n) {
+    const remaining = n - start;
+    let len: number;
+    if (noMoreBoundaries) {
+      len = Math.min(ROLLSUM_BLOB_MAX, remaining);
+    } else {
+      // Same result as bupsplitFindOffset(data, start, remaining), in O(63 + log) per call.
+      len = bupsplitFindOffset(data, start, Math.min(BUP_WINDOW_SIZE - 1, remaining));
+      if (len === 0) {
+        const first = start + BUP_WINDOW_SIZE - 1;
+        while (h < hits.length && hits[h] < first) h++;
+        len = h < hits.length ? hits[h] - start + 1 : 0;
+      }
+      if (len === 0) {
+        noMoreBoundaries = true;
+        len = Math.min(ROLLSUM_BLOB_MAX, remaining);
+      } else if (len > ROLLSUM_BLOB_MAX) {
+        len = ROLLSUM_BLOB_MAX;
+      }
+    }
+    chunks.push({ offset: start, length: len, key: crcs[len] });
+    start += len;
+  }
+  return chunks;
+}
+
+/** A target chunk found unchanged in the source file. */
+export interface RollsumMatch {
+  /** Offset of the chunk in the target ("to") file. */
+  readonly toOffset: number;
+  /** Offset of the identical bytes in the source ("from") file. */
+  readonly fromOffset: number;
+  /** Chunk length. */
+  readonly length: number;
+}
+
+/** Result of {@link compareRollsums} (ostree's `OstreeRollsumMatches`). */
+export interface RollsumMatches {
+  /** Matches sorted by target offset (at most one per target chunk). */
+  readonly matches: readonly RollsumMatch[];
+  /** Number of target chunks (`total`). */
+  readonly totalToChunks: number;
+  /** Number of target chunks with a match (`bufmatches`). */
+  readonly matchedChunks: number;
+  /** Sum of matched chunk lengths (`match_size`). */
+  readonly matchedBytes: number;
+  /** Number of distinct target keys also present among the source keys (`crcmatches`). */
+  readonly keyMatches: number;
+}
+
+function rangesEqual(a: Uint8Array, aOff: number, b: Uint8Array, bOff: number, len: number): boolean {
+  for (let i = 0; i < len; i++) if (a[aOff + i] !== b[bOff + i]) return false;
+  return true;
+}
+
+/**
+ * Match the chunks of `to` against those of `from` as ostree's `_ostree_compute_rollsum_matches()`:
+ * a target chunk matches the first source chunk (in source order) with the same key, the same length
+ * and identical bytes. Includes the prefix-CRC key bug (see the module documentation), so e.g.
+ * changing byte 0 of a file leaves no matches at all.
+ */
+export function compareRollsums(from: Uint8Array, to: Uint8Array): RollsumMatches {
+  if (!(from instanceof Uint8Array) || !(to instanceof Uint8Array)) {
+    throw new TypeError('compareRollsums: from and to must be Uint8Arrays');
+  }
+  const buckets = new Map<number, RollsumChunk[]>();
+  for (const c of rollsumChunks(from)) {
+    const list = buckets.get(c.key);
+    if (list) list.push(c);
+    else buckets.set(c.key, [c]);
+  }
+  const toChunks = rollsumChunks(to);
+  const matches: RollsumMatch[] = [];
+  const keysSeen = new Set<number>();
+  let matchedBytes = 0;
+  for (const t of toChunks) {
+    const candidates = buckets.get(t.key);
+    if (!candidates) continue;
+    keysSeen.add(t.key);
+    for (const f of candidates) {
+      if (f.length === t.length && rangesEqual(from, f.offset, to, t.offset, t.length)) {
+        matches.push({ toOffset: t.offset, fromOffset: f.offset, length: t.length });
+        matchedBytes += t.length;
+        break;
+      }
+    }
+  }
+  // toChunks are in offset order, so matches already are sorted by target offset.
+  return {
+    matches,
+    totalToChunks: toChunks.length,
+    matchedChunks: matches.length,
+    matchedBytes,
+    keyMatches: keysSeen.size,
+  };
+}
+
+/**
+ * ostree's rollsum decision (`try_content_rollsum()`, `ostree-repo-static-delta-compilation.c`):
+ * use rollsum when `matchedChunks * 100 / totalToChunks` (integer division) is at least 50. An empty
+ * target (which ostree never gets here: zero-size files are not paired) yields `false`.
+ */
+export function rollsumWorthwhile(m: Pick<RollsumMatches, 'matchedChunks' | 'totalToChunks'>): boolean {
+  if (m.totalToChunks === 0) return false;
+  return Math.floor((m.matchedChunks * 100) / m.totalToChunks) >= ROLLSUM_MIN_MATCH_PERCENT;
+}
