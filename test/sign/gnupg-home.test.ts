@@ -82,7 +82,7 @@ describe.runIf(enabled)('GnuPG home directories made by gpg', () => {
 
   beforeAll(() => {
     home = newHome();
-    k.rsa = ids(genKey(home, 'Home RSA <rsa@example.com>', 'rsa3072'));
+    k.rsa = ids(genKey(home, 'Home RSA <rsa@example.com>', 'rsa2048'));
     k.ed = ids(genKey(home, 'Home Ed <ed@example.com>', 'ed25519'));
     k.pw = ids(genKey(home, 'Home Pw <pw@example.com>', 'ed25519', { passphrase: 'sesame' }));
     // A key whose primary secret is offline: certify-only primary + signing subkey, primary .key removed.

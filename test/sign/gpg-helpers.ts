@@ -34,10 +34,13 @@ export function gpg(home: string, args: string[], opts: { input?: string | Uint8
   return { status: r.status, stdout: r.stdout as Buffer, stderr: r.stderr?.toString() ?? '' };
 }
 
-/** A temp GNUPGHOME. */
-export function newHome(prefix = 'ostree-ts-gpg-', agentConf?: string): string {
+/**
+ * A temp GNUPGHOME. The agent gets a fixed small S2K count so that it does not spend seconds
+ * calibrating and protecting keys (`s2k-count`, gpg-agent(1)); `agentConf` adds more options.
+ */
+export function newHome(prefix = 'ostree-ts-gpg-', agentConf = ''): string {
   const home = mkdtempSync(join(tmpdir(), prefix));
-  if (agentConf !== undefined) writeFileSync(join(home, 'gpg-agent.conf'), agentConf);
+  writeFileSync(join(home, 'gpg-agent.conf'), `s2k-count 65536\n${agentConf}`);
   return home;
 }
 
