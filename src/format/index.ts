@@ -20,3 +20,4 @@ export * from './dirmeta.js';
 export * from './file-header.js';
 export * from './commitmeta.js';
 export * from './tombstone.js';
+export * from './keyfile.js';
