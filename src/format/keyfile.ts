@@ -47,6 +47,10 @@ function isAsciiSpace(c: string | undefined): boolean {
   return c === ' ' || c === '\t' || c === '\n' || c === '\v' || c === '\f' || c === '\r';
 }
 
+function asciiLower(s: string): string {
+  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+
 function invalid(message: string, data: Record<string, unknown> = {}): OstreeError {
   return new OstreeError('KEYFILE_INVALID', message, { data });
 }
@@ -345,6 +349,23 @@ export function formatDouble(v: number): string {
   return sign + s;
 }
 
+/** Options for {@link KeyFile.parse}. */
+export interface KeyFileParseOptions {
+  /**
+   * Keep comment and blank lines (`G_KEY_FILE_KEEP_COMMENTS`; default true). ostree loads its repo
+   * `config` without this flag, so `ostree config set` drops every comment and blank line; pass
+   * `false` to reproduce its rewrite exactly.
+   */
+  keepComments?: boolean;
+  /**
+   * `'all'` (default) keeps every `key[locale]` (`G_KEY_FILE_KEEP_TRANSLATIONS`). A list of
+   * language names — what `g_get_language_names()` returns, e.g. `['C']` in the C locale — keeps
+   * only translations whose locale equals one of them (ASCII case-insensitively) and drops the rest
+   * while parsing, as GLib does without the flag.
+   */
+  translations?: 'all' | readonly string[];
+}
+
 function checkGroupArg(group: string): void {
   if (typeof group !== 'string') throw new TypeError('group must be a string');
   if (!isValidGroupName(group)) throw new RangeError(`invalid key file group name: ${JSON.stringify(group)}`);
@@ -383,10 +404,10 @@ export class KeyFile {
   }
 
   /**
-   * Parse key file text or UTF-8 bytes (`g_key_file_load_from_data()` with comments and
-   * translations kept). Throws `OstreeError('KEYFILE_INVALID')` naming the line on malformed input.
+   * Parse key file text or UTF-8 bytes (`g_key_file_load_from_data()`; by default with comments
+   * and translations kept, see {@link KeyFileParseOptions}). Throws `OstreeError('KEYFILE_INVALID')` naming the line on malformed input.
    */
-  static parse(input: string | Uint8Array): KeyFile {
+  static parse(input: string | Uint8Array, options: KeyFileParseOptions = {}): KeyFile {
     let text: string;
     if (typeof input === 'string') {
       text = input;
@@ -399,12 +420,13 @@ export class KeyFile {
       }
     } else throw new TypeError('KeyFile.parse expects a string or Uint8Array');
     const kf = new KeyFile();
-    kf.load(text);
+    const tr = options.translations ?? 'all';
+    kf.load(text, options.keepComments ?? true, tr === 'all' ? null : new Set(tr.map((l) => asciiLower(l))));
     kf.source = text;
     return kf;
   }
 
-  private load(text: string): void {
+  private load(text: string, keepComments: boolean, languages: Set<string> | null): void {
     let current = this.groupList[0];
     let startGroup: Group | null = null;
     let lineNo = 0;
@@ -425,7 +447,7 @@ export class KeyFile {
       let s = 0;
       while (isAsciiSpace(line[s])) s++;
       if (s === line.length || line[s] === '#') {
-        current.entries.push({ key: null, value: line });
+        if (keepComments) current.entries.push({ key: null, value: line });
         continue;
       }
       const rest = line.slice(s);
@@ -471,6 +493,11 @@ export class KeyFile {
           group: current.name,
           key,
         });
+      }
+      if (languages !== null && key.endsWith(']')) {
+        const locale = key.slice(key.indexOf('[') + 1, -1);
+        // g_key_file_locale_is_interesting(); GLib keeps an empty `key[]` like an untranslated key.
+        if (locale !== '' && !languages.has(asciiLower(locale))) continue;
       }
       const entry: Entry = { key, value };
       current.entries.push(entry);

@@ -71,7 +71,7 @@ out = []
 for case in json.load(sys.stdin):
     k = GLib.KeyFile()
     try:
-        k.load_from_bytes(GLib.Bytes.new(case['data'].encode('utf-8')), F)
+        k.load_from_bytes(GLib.Bytes.new(case['data'].encode('utf-8')), F if case.get('keep', True) else GLib.KeyFileFlags.NONE)
     except GLib.Error as e:
         out.append({'load': 'err', 'msg': e.message}); continue
     res = []
@@ -88,12 +88,16 @@ json.dump(out, sys.stdout)
 type Op = [string, ...unknown[]];
 interface Case {
   data: string;
+  /** false: load with G_KEY_FILE_NONE (as ostree does for its config) in the C locale. */
+  keep?: boolean;
   ops: Op[];
 }
 type PyResult = { load: 'err'; msg: string } | { load: 'ok'; res: Array<{ ok?: unknown; err?: string }>; data: string };
 
 function runGlib(cases: Case[]): PyResult[] {
-  const r = spawnSync(PYTHON, ['-c', SCRIPT], { input: JSON.stringify(cases), encoding: 'utf8', maxBuffer: 1 << 28 });
+  const env: Record<string, string> = { ...process.env, LC_ALL: 'C' } as Record<string, string>;
+  delete env.LANGUAGE;
+  const r = spawnSync(PYTHON, ['-c', SCRIPT], { input: JSON.stringify(cases), encoding: 'utf8', maxBuffer: 1 << 28, env });
   if (r.status !== 0) throw new Error(`python failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as PyResult[];
 }
@@ -296,7 +300,7 @@ describe.skipIf(!!skip)('KeyFile vs GLib GKeyFile (differential)', () => {
       const g = glib[i];
       let ours: KeyFile;
       try {
-        ours = KeyFile.parse(c.data);
+        ours = c.keep === false ? KeyFile.parse(c.data, { keepComments: false, translations: ['C'] }) : KeyFile.parse(c.data);
       } catch (e) {
         if (!(e instanceof OstreeError)) throw e;
         expect(e.code).toBe('KEYFILE_INVALID');
@@ -357,7 +361,7 @@ describe.skipIf(!!skip)('KeyFile vs GLib GKeyFile (differential)', () => {
       '[a]\nencoding=latin1\n',
       '[a]\n[b]\nEncoding=latin1\n',
       '[Application]\nname=org.example.App\nruntime=org.freedesktop.Platform/x86_64/23.08\n\n[Context]\nshared=network;ipc;\n',
-      '[a]\nName=Plain\nName[de]=Deutsch\nName[de_DE]=DE\nName[fr]=a\\qb\n',
+      '[a]\nName=Plain\nName[de]=Deutsch\nName[de_DE]=DE\nName[fr]=a\\qb\nName[C]=c\nName[c]=lc\n',
     ];
     const ops: Op[] = [
       ['groups'], ['keys', 'a'], ['get_string', 'a', 'x'], ['get_string_list', 'a', 'x'],
@@ -373,6 +377,7 @@ describe.skipIf(!!skip)('KeyFile vs GLib GKeyFile (differential)', () => {
       cases.push({ data: f, ops: [['remove_key', 'a', 'x'], ['keys', 'a'], ['get_value', 'a', 'x']] });
     }
     check(cases);
+    check(cases.map((c) => ({ ...c, keep: false })));
   });
 
   it('2000 generated files with random operation sequences agree', () => {
@@ -383,8 +388,38 @@ describe.skipIf(!!skip)('KeyFile vs GLib GKeyFile (differential)', () => {
       cases.push({ data: randFile(p), ops: Array.from({ length: nops }, () => randOp(p)).concat([['to_data']]) });
     }
     const loaded = check(cases);
+    // The same files loaded as ostree loads its config: G_KEY_FILE_NONE in the C locale.
+    check(cases.slice(0, 1000).map((c) => ({ ...c, keep: false })));
     // The generator must exercise both paths: most files load, a fair share is rejected.
     expect(loaded).toBeGreaterThan(cases.length * 0.3);
     expect(loaded).toBeLessThan(cases.length * 0.95);
+  });
+});
+
+const ostreeMissing = spawnSync('ostree', ['--version']).status === 0 ? undefined : 'ostree CLI not found';
+if (ostreeMissing && !process.env.CI) console.log(`skipping ostree config interop test: ${ostreeMissing}`);
+
+describe.skipIf(!!ostreeMissing && !process.env.CI)('KeyFile vs `ostree config set`', () => {
+  it('reproduces the rewritten repo config byte for byte', async () => {
+    const { mkdtempSync, readFileSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'kf-ostree-'));
+    try {
+      const repo = join(dir, 'repo');
+      expect(spawnSync('ostree', ['init', `--repo=${repo}`, '--mode=archive']).status).toBe(0);
+      const before =
+        '# my comment\n[core]\nrepo_version=1\nmode=archive-z2\n\n[remote "origin"]\nurl = https://example.com/repo\nName[de]=a\n';
+      writeFileSync(join(repo, 'config'), before);
+      const env = { ...process.env, LC_ALL: 'C' } as Record<string, string>;
+      delete env.LANGUAGE;
+      const r = spawnSync('ostree', ['config', `--repo=${repo}`, 'set', 'core.foo', ' two  words'], { env, encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      const kf = KeyFile.parse(before, { keepComments: false, translations: ['C'] });
+      kf.setString('core', 'foo', ' two  words');
+      expect(kf.toString()).toBe(readFileSync(join(repo, 'config'), 'utf8'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
