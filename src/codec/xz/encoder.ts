@@ -1,0 +1,138 @@
+/**
+ * .xz encoder: one stream holding one LZMA2 block (none for empty input), with the presets of
+ * `xz -0 … -9` / `-e`.
+ *
+ * Container layout from the .xz file format specification (xz-file-format.txt); preset parameters
+ * (dictionary sizes, match finders, nice lengths, depths, modes) from xz's
+ * liblzma/lzma/lzma_encoder_presets.c and the xz(1) manual. The code is ours.
+ *
+ * @module
+ */
+import { crc32, computeCheck, checkSize } from './crc.js';
+import { XZ_HEADER_MAGIC } from './decoder.js';
+import { encodeLzma2, type LzmaParams } from './lzma-encoder.js';
+import { lzma2DictByte, lzma2DictSize } from './model.js';
+
+/** Check types {@link xzCompress} can write. */
+export type XzCheck = 'crc64' | 'crc32' | 'sha256' | 'none';
+
+/** Options of {@link xzCompress}. */
+export interface XzCompressOptions {
+  /** Compression preset 0–9 as `xz -N` (default 6). OSTree static deltas use 8. */
+  preset?: number;
+  /** As `xz -e`: slower, usually slightly smaller. */
+  extreme?: boolean;
+  /** Integrity check (default `'crc64'`, as xz and OSTree). */
+  check?: XzCheck;
+}
+
+const CHECK_IDS: Record<XzCheck, number> = { none: 0, crc32: 1, crc64: 4, sha256: 10 };
+
+/**
+ * LZMA2 encoder parameters of an xz preset (liblzma `lzma_lzma_preset()`): dictionary 2^18 … 2^26,
+ * hash chains and the fast parser for 0–3, binary trees and the optimal parser for 4–9.
+ */
+export function presetParams(preset: number, extreme = false): LzmaParams {
+  if (!Number.isInteger(preset) || preset < 0 || preset > 9) throw new RangeError('xz preset must be an integer 0..9');
+  const dictPow2 = [18, 20, 21, 22, 22, 23, 23, 24, 25, 26][preset];
+  const p: LzmaParams = { dictSize: 2 ** dictPow2, lc: 3, lp: 0, pb: 2, niceLen: 64, depth: 0, mf: 'bt4', mode: 'normal' };
+  if (preset <= 3) {
+    p.mode = 'fast';
+    p.mf = 'hc4';
+    p.niceLen = preset <= 1 ? 128 : 273;
+    p.depth = [4, 8, 24, 48][preset];
+  } else {
+    p.niceLen = preset === 4 ? 16 : preset === 5 ? 32 : 64;
+  }
+  if (extreme) {
+    p.mode = 'normal';
+    p.mf = 'bt4';
+    if (preset === 3 || preset === 5) {
+      p.niceLen = 192;
+      p.depth = 0;
+    } else {
+      p.niceLen = 273;
+      p.depth = 512;
+    }
+  }
+  if (p.depth === 0) p.depth = p.mf === 'bt4' ? 16 + (p.niceLen >>> 1) : 4 + (p.niceLen >>> 2);
+  return p;
+}
+
+function putVarint(out: number[], v: number): void {
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+}
+
+function putU32(out: number[], v: number): void {
+  out.push(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff);
+}
+
+/**
+ * Compress `data` into a single-stream, single-block .xz file (like `xz -T1 -N`), which `xz -d` and
+ * {@link xzDecompress} accept. The dictionary is the preset's, shrunk to the input size when the
+ * input is smaller (the block header then declares the smaller size, so decoders need less memory).
+ *
+ * A pure function over its input: safe to run in several worker threads at once.
+ */
+export function xzCompress(data: Uint8Array, opts: XzCompressOptions = {}): Uint8Array {
+  if (!(data instanceof Uint8Array)) throw new TypeError('xzCompress: data must be a Uint8Array');
+  const params = presetParams(opts.preset ?? 6, opts.extreme ?? false);
+  const checkName = opts.check ?? 'crc64';
+  const checkId = CHECK_IDS[checkName];
+  if (checkId === undefined) throw new RangeError(`xzCompress: unknown check ${String(checkName)}`);
+
+  const flags = [0x00, checkId];
+  const head: number[] = [...XZ_HEADER_MAGIC, ...flags];
+  putU32(head, crc32(new Uint8Array(flags)));
+
+  const parts: Uint8Array[] = [new Uint8Array(head)];
+  const index: number[] = [0x00];
+  let total = head.length;
+  if (data.length === 0) {
+    putVarint(index, 0);
+  } else {
+    const dictByte = lzma2DictByte(Math.max(4096, Math.min(params.dictSize, data.length)));
+    params.dictSize = Math.min(params.dictSize, lzma2DictSize(dictByte));
+    const lz = encodeLzma2(data, params);
+    // Block header: size, flags (1 filter, both sizes present), sizes, LZMA2 filter flags, padding, CRC32.
+    const bh: number[] = [0, 0xc0];
+    putVarint(bh, lz.length);
+    putVarint(bh, data.length);
+    bh.push(0x21, 0x01, dictByte);
+    while ((bh.length + 4) & 3) bh.push(0);
+    bh[0] = (bh.length + 4) / 4 - 1;
+    putU32(bh, crc32(new Uint8Array(bh)));
+    const pad = (4 - (lz.length & 3)) & 3;
+    const check = computeCheck(checkId, data)!;
+    parts.push(new Uint8Array(bh), lz, new Uint8Array(pad), check);
+    total += bh.length + lz.length + pad + check.length;
+    putVarint(index, 1);
+    putVarint(index, bh.length + lz.length + checkSize(checkId));
+    putVarint(index, data.length);
+  }
+  while (index.length & 3) index.push(0);
+  putU32(index, crc32(new Uint8Array(index)));
+  const foot: number[] = [];
+  const back = [0, 0, 0, 0, ...flags];
+  const bs = index.length / 4 - 1;
+  back[0] = bs & 0xff;
+  back[1] = (bs >>> 8) & 0xff;
+  back[2] = (bs >>> 16) & 0xff;
+  back[3] = bs >>> 24;
+  putU32(foot, crc32(new Uint8Array(back)));
+  foot.push(...back, 0x59, 0x5a);
+  parts.push(new Uint8Array(index), new Uint8Array(foot));
+  total += index.length + foot.length;
+
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}

@@ -1,0 +1,9 @@
+/**
+ * Pure-TypeScript .xz (LZMA2) compression and decompression.
+ *
+ * @module
+ */
+export { xzDecompress, type XzDecompressOptions } from './decoder.js';
+export { xzCompress, presetParams, type XzCompressOptions, type XzCheck } from './encoder.js';
+export type { LzmaParams } from './lzma-encoder.js';
+export { crc32, crc64, sha256 } from './crc.js';
