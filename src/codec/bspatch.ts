@@ -92,11 +92,20 @@ export function bspatch(oldData: Uint8Array, patch: Uint8Array, newSize: number,
     if (patchSize - p < diffLen + extraLen) throw corrupt('truncated diff/extra data', { offset: p, diffLen, extraLen });
 
     // Diff section: patch bytes plus old bytes (old positions outside the file count as zero).
-    out.set(patch.subarray(p, p + diffLen), newPos);
-    const from = oldPos > 0 ? oldPos : 0;
-    const to = oldPos + diffLen < oldSize ? oldPos + diffLen : oldSize;
-    const delta = newPos - oldPos;
-    for (let i = from; i < to; i++) out[i + delta] += oldData[i];
+    if (oldPos >= 0 && oldPos + diffLen <= oldSize) {
+      // Common case: copy the old bytes, then add the (mostly zero) diff bytes.
+      out.set(oldData.subarray(oldPos, oldPos + diffLen), newPos);
+      for (let i = 0; i < diffLen; i++) {
+        const d = patch[p + i];
+        if (d !== 0) out[newPos + i] += d;
+      }
+    } else {
+      out.set(patch.subarray(p, p + diffLen), newPos);
+      const from = oldPos > 0 ? oldPos : 0;
+      const to = oldPos + diffLen < oldSize ? oldPos + diffLen : oldSize;
+      const delta = newPos - oldPos;
+      for (let i = from; i < to; i++) out[i + delta] += oldData[i];
+    }
     p += diffLen;
     newPos += diffLen;
     oldPos += diffLen;
