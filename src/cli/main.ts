@@ -1,21 +1,58 @@
 /**
- * CLI entry: `run(argv, io)` returns an exit code.
+ * CLI entry: `run(argv, io)` returns an exit code. Thin: parse argv, call ops, render results.
  * @module
  */
-export interface CliIO {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  stdin?: NodeJS.ReadableStream;
-  env: Record<string, string | undefined>;
-  cwd: string;
+import { OstreeError } from '../errors.js';
+import { helpText, makeContext, parseCommandArgs, type CliIO, type Command } from './command.js';
+import { initCommand } from './commands/init.js';
+import { commitCommand } from './commands/commit.js';
+import { checkoutCommand } from './commands/checkout.js';
+import { fsckCommand } from './commands/fsck.js';
+
+export type { CliIO } from './command.js';
+
+/** Every command, in help order. */
+export const COMMANDS: Command[] = [initCommand, commitCommand, checkoutCommand, fsckCommand];
+
+function mainHelp(): string {
+  const lines = ['Usage:', '  ostree-ts COMMAND [OPTION…]', '', 'Builtin Commands:'];
+  for (const c of COMMANDS) lines.push(`  ${c.name.padEnd(22)} ${c.summary}`);
+  lines.push('', 'Run "ostree-ts COMMAND --help" for the options of a command.');
+  return lines.join('\n') + '\n';
 }
 
 /** Run the CLI with `argv` (without node and script). */
 export async function run(argv: string[], io: CliIO): Promise<number> {
-  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') {
-    io.stdout.write('Usage: ostree-ts COMMAND [OPTIONS…]\n');
-    return 0;
+  const first = argv.findIndex((a) => !a.startsWith('-'));
+  if (first < 0) {
+    if (argv.includes('--version')) {
+      io.stdout.write('ostree-ts\n');
+      return 0;
+    }
+    io[argv.includes('--help') || argv.includes('-h') ? 'stdout' : 'stderr'].write(mainHelp());
+    return argv.includes('--help') || argv.includes('-h') ? 0 : 1;
   }
-  io.stderr.write(`error: unknown command '${argv[0]}'\n`);
-  return 1;
+  const name = argv[first];
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (!cmd) {
+    io.stderr.write(`error: Unknown command '${name}'\n${mainHelp()}`);
+    return 1;
+  }
+  // Global options before the command (e.g. `--repo=X commit`) are passed through.
+  const rest = [...argv.slice(0, first), ...argv.slice(first + 1)];
+  try {
+    const args = parseCommandArgs(cmd, rest);
+    if (args.values.help) {
+      io.stdout.write(helpText(cmd));
+      return 0;
+    }
+    return await cmd.run(args, io, makeContext(args, io));
+  } catch (e) {
+    if (e instanceof OstreeError) {
+      io.stderr.write(`error: ${e.message}\n`);
+      return 1;
+    }
+    io.stderr.write(`error: ${(e as Error)?.stack ?? String(e)}\n`);
+    return 1;
+  }
 }

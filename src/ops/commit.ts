@@ -1,0 +1,570 @@
+/**
+ * `ostree commit`: build a tree from directories, tar archives, existing commits or an in-memory
+ * description, write its objects, then the commit, then the ref.
+ *
+ * Mirrors `ostree_builtin_commit()` (`src/ostree/ot-builtin-commit.c`) and the writers in
+ * `src/libostree/ostree-repo-commit.c`:
+ * - metadata order: `--add-metadata-string` entries, then `--add-metadata`, then `--keep-metadata`,
+ *   then `ostree.ref-binding` (sorted branch + `--bind-ref`s) and `ostree.collection-binding`
+ *   unless `--no-bindings`, then `ostree.sizes` with `--generate-sizes` (archive repos only);
+ * - the commit modifier: `--owner-uid/--owner-gid`, `--mode-ro-executables`, then canonical
+ *   permissions (`--canonical-permissions`, implied in bare-user-only repos);
+ * - the parent defaults to the branch's current commit.
+ *
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import type { Stats } from 'node:fs';
+import { join } from 'node:path';
+import { OstreeError } from '../errors.js';
+import { Variant } from '../gvariant/value.js';
+import { ObjectType } from '../format/object-type.js';
+import { encodeCommit, type Commit } from '../format/commit.js';
+import { encodeDirtree } from '../format/dirtree.js';
+import { encodeDirmeta } from '../format/dirmeta.js';
+import { encodeContentHeader, type FileHeader } from '../format/file-header.js';
+import { encodeSizesEntry } from '../format/commit.js';
+import { canonicalizePermissions, modeRoExecutables, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../format/mode.js';
+import { validateChecksum } from '../format/checksum.js';
+import { filenameProblem } from '../format/names.js';
+import type { Repo, TransactionStats } from '../store/repo.js';
+import { MutableTree } from './mutable-tree.js';
+import { importTar } from './commit-tar.js';
+
+/** One layer of the tree to commit (`--tree=dir=`, `--tree=ref=`, `--tree=tar=`, or in memory). */
+export type TreeSource =
+  | { kind: 'dir'; path: string }
+  | { kind: 'ref'; rev: string }
+  | { kind: 'tar'; path: string }
+  | { kind: 'memory'; tree: MemDir };
+
+/** In-memory tree node: a regular file. */
+export interface MemFile {
+  type: 'file';
+  content: Uint8Array | string;
+  /** Permission bits (default 0o644). */
+  mode?: number;
+  uid?: number;
+  gid?: number;
+}
+
+/** In-memory tree node: a symbolic link. */
+export interface MemSymlink {
+  type: 'symlink';
+  target: string;
+  uid?: number;
+  gid?: number;
+}
+
+/** In-memory tree node: a directory. */
+export interface MemDir {
+  type: 'dir';
+  /** Permission bits (default 0o755). */
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  entries?: Record<string, MemNode>;
+}
+
+/** Any in-memory tree node. */
+export type MemNode = MemFile | MemSymlink | MemDir;
+
+/** Progress events of {@link commit}. */
+export type CommitProgress =
+  | { phase: 'scan'; files: number; bytes: number }
+  | { phase: 'write'; files: number; bytes: number; written: number }
+  | { phase: 'done'; checksum: string; stats: TransactionStats };
+
+/** Options of {@link commit}, named after `ostree commit`'s. */
+export interface CommitOptions {
+  /** `-b/--branch`: the ref to update; also the default parent. */
+  branch?: string;
+  /** `--orphan`: write no ref. One of `branch`/`orphan` is required. */
+  orphan?: boolean;
+  /** `--parent`: a checksum, or `'none'`. Default: the branch's current commit. */
+  parent?: string;
+  /** Tree layers, overlaid in order (default: nothing → an empty tree). */
+  trees: TreeSource[];
+  /** `-s/--subject`. */
+  subject?: string;
+  /** `-m/--body`. */
+  body?: string;
+  /** `--timestamp`: seconds since the epoch, a Date, or a string `parseTimestamp` accepts. Default: now. */
+  timestamp?: bigint | number | Date | string;
+  /** `--owner-uid`. */
+  ownerUid?: number;
+  /** `--owner-gid`. */
+  ownerGid?: number;
+  /** `--canonical-permissions`. */
+  canonicalPermissions?: boolean;
+  /** `--mode-ro-executables`. */
+  modeRoExecutables?: boolean;
+  /** `--no-xattrs`: accepted for compatibility; ostree-ts never imports xattrs (Node cannot read them). */
+  noXattrs?: boolean;
+  /** `--add-metadata-string=KEY=VALUE` entries, in order. */
+  metadataStrings?: Array<[string, string]>;
+  /** `--add-metadata=KEY=VALUE` entries with parsed GVariant values, in order. */
+  metadata?: Array<[string, Variant]>;
+  /** `--keep-metadata=KEY`: copy these keys from the parent commit. */
+  keepMetadata?: string[];
+  /** `--add-detached-metadata-string=KEY=VALUE`. */
+  detachedMetadataStrings?: Array<[string, string]>;
+  /** `--bind-ref`. */
+  bindRefs?: string[];
+  /** `--no-bindings`. */
+  noBindings?: boolean;
+  /** `--consume`: delete the committed directory sources' content afterwards. */
+  consume?: boolean;
+  /** `--generate-sizes` (archive repos only, as ostree). */
+  generateSizes?: boolean;
+  /** `--tar-autocreate-parents`. */
+  tarAutocreateParents?: boolean;
+  /** Abort the commit (nothing is published; the ref is not moved). */
+  signal?: AbortSignal;
+  /** Progress callback. */
+  onProgress?: (e: CommitProgress) => void;
+}
+
+/** Result of {@link commit}. */
+export interface CommitResult {
+  checksum: string;
+  rootTree: string;
+  rootMeta: string;
+  stats: TransactionStats;
+}
+
+/** Size entry recorded for `--generate-sizes`. */
+interface SizeEntry {
+  archived: number;
+  unpacked: number;
+  type: ObjectType;
+}
+
+/** Files at most this large are read whole; larger ones are streamed. */
+const WHOLE_FILE_LIMIT = 8 * 1024 * 1024;
+/** Files processed concurrently (reads, hashing and deflate overlap across the libuv pool). */
+const CONCURRENCY = 8;
+
+/**
+ * Parse a `--timestamp` value as ostree's `parse_datetime()` commonly receives it: `@SECONDS`,
+ * plain seconds, ISO 8601, or `YYYY-MM-DD HH:MM:SS [+ZZZZ]` (UTC when no zone is given).
+ */
+export function parseTimestamp(s: string): bigint {
+  const t = s.trim();
+  let m = /^@?(-?\d+)$/.exec(t);
+  if (m) return BigInt(m[1]);
+  m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*(Z|UTC|[+-]\d{2}:?\d{2})?$/i.exec(t);
+  if (m) {
+    const [, y, mo, d, h = '0', mi = '0', sec = '0', zone] = m;
+    let ms = Date.UTC(+y, +mo - 1, +d, +h, +mi, +sec);
+    if (zone && !/^(Z|UTC)$/i.test(zone)) {
+      const z = zone.replace(':', '');
+      const off = (Number(z.slice(1, 3)) * 60 + Number(z.slice(3, 5))) * 60_000;
+      ms -= z[0] === '-' ? -off : off;
+    }
+    if (Number.isFinite(ms)) return BigInt(Math.floor(ms / 1000));
+  }
+  const ms = Date.parse(t);
+  if (Number.isFinite(ms)) return BigInt(Math.floor(ms / 1000));
+  throw new OstreeError('INVALID_ARGUMENT', `Could not parse '${s}'`, { data: { timestamp: s } });
+}
+
+function toSeconds(ts: CommitOptions['timestamp']): bigint {
+  if (ts === undefined) return BigInt(Math.floor(Date.now() / 1000));
+  if (typeof ts === 'bigint') return ts;
+  if (typeof ts === 'number') return BigInt(Math.floor(ts));
+  if (ts instanceof Date) return BigInt(Math.floor(ts.getTime() / 1000));
+  return parseTimestamp(ts);
+}
+
+/** Applies `ostree commit`'s modifier to a (uid, gid, mode) triple. */
+class Modifier {
+  constructor(
+    private readonly o: Pick<CommitOptions, 'ownerUid' | 'ownerGid' | 'modeRoExecutables'>,
+    private readonly canonical: boolean,
+  ) {}
+
+  apply(uid: number, gid: number, mode: number): { uid: number; gid: number; mode: number } {
+    if (this.o.ownerUid !== undefined && this.o.ownerUid >= 0) uid = this.o.ownerUid;
+    if (this.o.ownerGid !== undefined && this.o.ownerGid >= 0) gid = this.o.ownerGid;
+    if (this.o.modeRoExecutables) mode = modeRoExecutables(mode);
+    if (this.canonical) return { ...canonicalizePermissions({ uid, gid, mode }) };
+    return { uid, gid, mode };
+  }
+}
+
+/** State shared by one commit's writers. */
+class CommitWriter {
+  readonly sizes = new Map<string, SizeEntry>();
+  private readonly inflight = new Map<string, Promise<void>>();
+  private readonly dirmetaCache = new Map<string, string>();
+  files = 0;
+  bytes = 0;
+  private running = 0;
+  private readonly waiters: Array<() => void> = [];
+  private readonly pending = new Set<Promise<unknown>>();
+  private firstError: unknown = null;
+
+  constructor(
+    readonly repo: Repo,
+    readonly modifier: Modifier,
+    readonly opts: CommitOptions,
+  ) {}
+
+  get generateSizes(): boolean {
+    return !!this.opts.generateSizes && this.repo.mode === 'archive';
+  }
+
+  checkAbort(): void {
+    this.opts.signal?.throwIfAborted();
+    if (this.firstError) throw this.firstError;
+  }
+
+  /** Run `task` with bounded concurrency; errors surface at the next checkAbort/drain. */
+  async schedule(task: () => Promise<void>): Promise<void> {
+    while (this.running >= CONCURRENCY) await new Promise<void>((r) => this.waiters.push(r));
+    this.checkAbort();
+    this.running++;
+    const p = task()
+      .catch((e) => {
+        this.firstError ??= e;
+      })
+      .finally(() => {
+        this.running--;
+        this.pending.delete(p);
+        this.waiters.shift()?.();
+      });
+    this.pending.add(p);
+  }
+
+  async drain(): Promise<void> {
+    while (this.pending.size) await Promise.all([...this.pending]);
+    if (this.firstError) throw this.firstError;
+  }
+
+  progress(): void {
+    if (this.opts.onProgress && (this.files & 0xff) === 0) {
+      this.opts.onProgress({ phase: 'write', files: this.files, bytes: this.bytes, written: 0 });
+    }
+  }
+
+  /** Write a dirmeta (deduplicated) and return its checksum. */
+  async dirmeta(uid: number, gid: number, mode: number): Promise<string> {
+    const key = `${uid}:${gid}:${mode}`;
+    const cached = this.dirmetaCache.get(key);
+    if (cached) return cached;
+    const bytes = encodeDirmeta({ uid, gid, mode, xattrs: [] });
+    const csum = await this.repo.writeMetadata(ObjectType.DIR_META, bytes);
+    this.recordMetaSize(csum, bytes.byteLength, ObjectType.DIR_META);
+    this.dirmetaCache.set(key, csum);
+    return csum;
+  }
+
+  recordMetaSize(checksum: string, size: number, type: ObjectType): void {
+    if (this.generateSizes && !this.sizes.has(checksum)) this.sizes.set(checksum, { archived: size, unpacked: size, type });
+  }
+
+  /** Write a content object whose bytes are in memory; returns the checksum. */
+  async content(header: FileHeader, data: Uint8Array): Promise<string> {
+    const h = createHash('sha256');
+    h.update(encodeContentHeader(header));
+    if ((header.mode & S_IFMT) === S_IFREG) h.update(data);
+    const csum = h.digest('hex');
+    this.files++;
+    this.bytes += data.byteLength;
+    let p = this.inflight.get(csum);
+    if (!p) {
+      p = this.repo.writeContent(header, data, csum).then(async () => {
+        if (this.generateSizes) {
+          const archived = (await this.repo.storedObjectSize(csum, ObjectType.FILE)) ?? 0;
+          // ostree records a symlink's target length as its unpacked size (write_content_object())
+          const unpacked = (header.mode & S_IFMT) === S_IFLNK ? Buffer.byteLength(header.symlinkTarget) : data.byteLength;
+          this.sizes.set(csum, { archived, unpacked, type: ObjectType.FILE });
+        }
+      });
+      this.inflight.set(csum, p);
+    }
+    await p;
+    this.progress();
+    return csum;
+  }
+
+  /** Write a content object streamed from a file (large files). */
+  async contentFromFile(header: FileHeader, path: string, size: number): Promise<string> {
+    const csum = await this.repo.writeContentFromFile(header, path, size);
+    this.files++;
+    this.bytes += size;
+    if (this.generateSizes) {
+      const archived = (await this.repo.storedObjectSize(csum, ObjectType.FILE)) ?? 0;
+      this.sizes.set(csum, { archived, unpacked: size, type: ObjectType.FILE });
+    }
+    this.progress();
+    return csum;
+  }
+}
+
+const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function checkName(name: string, where: string): void {
+  const problem = filenameProblem(name);
+  if (problem) throw new OstreeError('INVALID_FILENAME', `Invalid filename ${JSON.stringify(name)} in ${where}: ${problem}`, { data: { name } });
+}
+
+async function importDir(w: CommitWriter, absPath: string, st: Stats, tree: MutableTree, consumed: string[]): Promise<void> {
+  const m = w.modifier.apply(st.uid, st.gid, st.mode);
+  tree.metaChecksum = await w.dirmeta(m.uid, m.gid, m.mode);
+  const raw = await fsp.readdir(absPath, { encoding: 'buffer' });
+  for (const rawName of raw) {
+    w.checkAbort();
+    let name: string;
+    try {
+      name = fatalUtf8.decode(rawName);
+    } catch {
+      throw new OstreeError('INVALID_FILENAME', `Invalid UTF-8 in filename under ${absPath}`, { data: { dir: absPath } });
+    }
+    checkName(name, absPath);
+    const child = join(absPath, name);
+    const cst = await fsp.lstat(child);
+    if (cst.isDirectory()) {
+      await importDir(w, child, cst, tree.ensureDir(name), consumed);
+    } else if (cst.isFile() || cst.isSymbolicLink()) {
+      const mm = w.modifier.apply(cst.uid, cst.gid, cst.mode);
+      if (cst.isSymbolicLink()) {
+        const target = await fsp.readlink(child);
+        const header: FileHeader = { uid: mm.uid, gid: mm.gid, mode: mm.mode, rdev: 0, symlinkTarget: target, xattrs: [] };
+        tree.replaceFile(name, await w.content(header, new Uint8Array(0)));
+      } else {
+        const header: FileHeader = { uid: mm.uid, gid: mm.gid, mode: mm.mode, rdev: 0, symlinkTarget: '', xattrs: [] };
+        tree.replaceFile(name, ''); // placeholder: filled in when the object is written
+        const size = cst.size;
+        await w.schedule(async () => {
+          if (size > WHOLE_FILE_LIMIT) {
+            tree.files.set(name, await w.contentFromFile(header, child, size));
+          } else {
+            const buf = await fsp.readFile(child);
+            tree.files.set(name, await w.content(header, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)));
+          }
+        });
+      }
+    } else {
+      throw new OstreeError('INVALID_MODE', `Unsupported file type for ${child} (mode 0${cst.mode.toString(8)})`, { data: { path: child } });
+    }
+  }
+  consumed.push(absPath);
+}
+
+async function importMemory(w: CommitWriter, node: MemDir, tree: MutableTree, path: string): Promise<void> {
+  const d = w.modifier.apply(node.uid ?? 0, node.gid ?? 0, S_IFDIR | ((node.mode ?? 0o755) & 0o7777));
+  tree.metaChecksum = await w.dirmeta(d.uid, d.gid, d.mode);
+  for (const [name, child] of Object.entries(node.entries ?? {})) {
+    w.checkAbort();
+    checkName(name, path || '/');
+    if (child.type === 'dir') {
+      await importMemory(w, child, tree.ensureDir(name), `${path}/${name}`);
+    } else if (child.type === 'symlink') {
+      const m = w.modifier.apply(child.uid ?? 0, child.gid ?? 0, S_IFLNK | 0o777);
+      tree.replaceFile(name, await w.content({ uid: m.uid, gid: m.gid, mode: m.mode, rdev: 0, symlinkTarget: child.target, xattrs: [] }, new Uint8Array(0)));
+    } else {
+      const m = w.modifier.apply(child.uid ?? 0, child.gid ?? 0, S_IFREG | ((child.mode ?? 0o644) & 0o7777));
+      const data = typeof child.content === 'string' ? new TextEncoder().encode(child.content) : child.content;
+      tree.replaceFile(name, await w.content({ uid: m.uid, gid: m.gid, mode: m.mode, rdev: 0, symlinkTarget: '', xattrs: [] }, data));
+    }
+  }
+}
+
+/**
+ * Overlay a stored tree (`--tree=ref=`). As ostree's `ostree_repo_write_directory_to_mtree()`
+ * does without a modifier, subtrees are linked by checksum; with a modifier the files are rewritten.
+ */
+async function importCommitTree(w: CommitWriter, treeCsum: string, metaCsum: string, tree: MutableTree, rewrite: boolean): Promise<void> {
+  const dt = await w.repo.loadDirtree(treeCsum);
+  if (rewrite) {
+    const dm = await w.repo.loadDirmeta(metaCsum);
+    const m = w.modifier.apply(dm.uid, dm.gid, dm.mode);
+    tree.metaChecksum = await w.dirmeta(m.uid, m.gid, m.mode);
+  } else {
+    tree.metaChecksum = metaCsum;
+    w.recordMetaSize(metaCsum, (await w.repo.readMetadataBytes(ObjectType.DIR_META, metaCsum))?.byteLength ?? 0, ObjectType.DIR_META);
+  }
+  const empty = tree.files.size === 0 && tree.dirs.size === 0;
+  for (const f of dt.files) {
+    w.checkAbort();
+    if (rewrite) {
+      const obj = await w.repo.readContent(f.checksum);
+      const m = w.modifier.apply(obj.header.uid, obj.header.gid, obj.header.mode);
+      tree.replaceFile(f.name, await w.content({ ...obj.header, uid: m.uid, gid: m.gid, mode: m.mode }, obj.content));
+    } else {
+      tree.replaceFile(f.name, f.checksum);
+    }
+  }
+  for (const d of dt.dirs) await importCommitTree(w, d.tree, d.meta, tree.ensureDir(d.name), rewrite);
+  if (empty && !rewrite) tree.cachedTreeChecksum = treeCsum;
+}
+
+/** Serialize a mutable tree bottom-up; returns its dirtree checksum. */
+async function writeTree(w: CommitWriter, tree: MutableTree, emptyMeta: () => Promise<string>): Promise<{ tree: string; meta: string }> {
+  const meta = tree.metaChecksum ?? (await emptyMeta());
+  if (tree.cachedTreeChecksum) return { tree: tree.cachedTreeChecksum, meta };
+  const dirs: Array<{ name: string; tree: string; meta: string }> = [];
+  for (const [name, sub] of tree.dirs) {
+    const r = await writeTree(w, sub, emptyMeta);
+    dirs.push({ name, tree: r.tree, meta: r.meta });
+  }
+  const files = [...tree.files].map(([name, checksum]) => ({ name, checksum }));
+  const bytes = encodeDirtree({ files, dirs });
+  const csum = await w.repo.writeMetadata(ObjectType.DIR_TREE, bytes);
+  w.recordMetaSize(csum, bytes.byteLength, ObjectType.DIR_TREE);
+  return { tree: csum, meta };
+}
+
+/**
+ * Commit a tree (like `ostree commit`). Everything is written in one transaction; the ref moves
+ * only after all objects are in place.
+ *
+ * @example
+ * ```ts
+ * const { checksum } = await commit(repo, { branch: 'main', trees: [{ kind: 'dir', path: 'build' }], subject: 'v1' });
+ * ```
+ */
+export async function commit(repo: Repo, opts: CommitOptions): Promise<CommitResult> {
+  if (!opts.branch && !opts.orphan) {
+    throw new OstreeError('INVALID_ARGUMENT', 'A branch must be specified with --branch, or use --orphan');
+  }
+  let parent: string | null = null;
+  if (opts.parent !== undefined) {
+    if (opts.parent !== 'none') {
+      validateChecksum(opts.parent);
+      parent = opts.parent;
+    }
+  } else if (!opts.orphan && opts.branch) {
+    parent = await repo.resolveRev(opts.branch, true);
+  }
+  if (!parent && opts.keepMetadata?.length) {
+    throw new OstreeError('INVALID_ARGUMENT', 'Either --branch or --parent must be specified when using --keep-metadata');
+  }
+  const canonical = !!opts.canonicalPermissions || repo.mode === 'bare-user-only';
+  if (opts.canonicalPermissions && (opts.ownerUid ?? 0) > 0) throw new OstreeError('INVALID_ARGUMENT', 'Cannot specify both --canonical-permissions and non-zero --owner-uid');
+  if (opts.canonicalPermissions && (opts.ownerGid ?? 0) > 0) throw new OstreeError('INVALID_ARGUMENT', 'Cannot specify both --canonical-permissions and non-zero --owner-gid');
+  const timestamp = toSeconds(opts.timestamp);
+
+  // Metadata, in ostree's order.
+  const metadata: Array<[string, Variant]> = [];
+  for (const [k, v] of opts.metadataStrings ?? []) metadata.push([k, new Variant('s', v)]);
+  for (const [k, v] of opts.metadata ?? []) metadata.push([k, v]);
+  if (opts.keepMetadata?.length) {
+    const pc = await repo.loadCommit(parent!);
+    for (const key of opts.keepMetadata) {
+      const found = pc.metadata.find(([k]) => k === key);
+      if (!found) throw new OstreeError('INVALID_ARGUMENT', `Missing metadata key '${key}' from commit '${parent}'`);
+      metadata.push([key, found[1]]);
+    }
+  }
+  for (const [k] of metadata) if (k === '') throw new OstreeError('INVALID_ARGUMENT', 'Empty metadata key');
+
+  const modifier = new Modifier(opts, canonical);
+  const hasModifier =
+    canonical || opts.ownerUid !== undefined || opts.ownerGid !== undefined || !!opts.modeRoExecutables;
+  const consumed: string[] = [];
+  const savedFlavour = repo.deflateFlavour;
+  // Archived sizes enter the commit with --generate-sizes: compress exactly as ostree's zlib does.
+  if (opts.generateSizes && repo.mode === 'archive') repo.deflateFlavour = 'exact';
+  const result = await repo.transaction(
+    async (stats) => {
+      const w = new CommitWriter(repo, modifier, opts);
+      const root = new MutableTree();
+      opts.onProgress?.({ phase: 'scan', files: 0, bytes: 0 });
+      for (const src of opts.trees) {
+        w.checkAbort();
+        if (src.kind === 'dir') {
+          const st = await fsp.stat(src.path).catch((e) => {
+            throw new OstreeError('INVALID_ARGUMENT', `Cannot read tree ${src.path}: ${(e as Error).message}`, { cause: e });
+          });
+          if (!st.isDirectory()) throw new OstreeError('INVALID_ARGUMENT', `Not a directory: ${src.path}`);
+          await importDir(w, src.path, st, root, consumed);
+          await w.drain();
+        } else if (src.kind === 'ref') {
+          const c = await repo.resolveRev(src.rev);
+          const co = await repo.loadCommit(c!);
+          await importCommitTree(w, co.rootTree, co.rootMeta, root, hasModifier);
+          await w.drain();
+        } else if (src.kind === 'tar') {
+          await importTar(src.path, root, {
+            autocreateParents: !!opts.tarAutocreateParents,
+            dirmeta: (uid, gid, mode) => {
+              const m = modifier.apply(uid, gid, mode);
+              return w.dirmeta(m.uid, m.gid, m.mode);
+            },
+            content: (header, data) => {
+              const m = modifier.apply(header.uid, header.gid, header.mode);
+              return w.content({ ...header, uid: m.uid, gid: m.gid, mode: m.mode }, data);
+            },
+            checkAbort: () => w.checkAbort(),
+          });
+        } else {
+          await importMemory(w, src.tree, root, '');
+        }
+      }
+      await w.drain();
+      const emptyMeta = () => {
+        const m = modifier.apply(0, 0, S_IFDIR | 0o755);
+        return w.dirmeta(m.uid, m.gid, m.mode);
+      };
+      const top = await writeTree(w, root, emptyMeta);
+
+      if (!opts.noBindings) {
+        const refs = [...(opts.branch ? [opts.branch] : []), ...(opts.bindRefs ?? [])];
+        refs.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+        metadata.push(['ostree.ref-binding', new Variant('as', refs)]);
+        const cid = repo.collectionId;
+        if (cid !== undefined && !metadata.some(([k]) => k === 'ostree.collection-binding')) {
+          metadata.push(['ostree.collection-binding', new Variant('s', cid)]);
+        }
+      }
+      if (w.generateSizes && w.sizes.size > 0) {
+        const keys = [...w.sizes.keys()].sort();
+        metadata.push([
+          'ostree.sizes',
+          new Variant(
+            'aay',
+            keys.map((k) => {
+              const e = w.sizes.get(k)!;
+              return encodeSizesEntry({ checksum: k, archived: e.archived, unpacked: e.unpacked, objectType: e.type });
+            }),
+          ),
+        ]);
+      }
+      const c: Commit = {
+        metadata,
+        parent,
+        related: [],
+        subject: opts.subject ?? '',
+        body: opts.body ?? '',
+        timestamp,
+        rootTree: top.tree,
+        rootMeta: top.meta,
+      };
+      const bytes = encodeCommit(c);
+      const checksum = await repo.writeMetadata(ObjectType.COMMIT, bytes);
+      if (opts.detachedMetadataStrings?.length) {
+        const { encodeCommitmeta } = await import('../format/commitmeta.js');
+        await repo.writeCommitDetachedMetadata(
+          checksum,
+          encodeCommitmeta(opts.detachedMetadataStrings.map(([k, v]) => [k, new Variant('s', v)])),
+        );
+      }
+      if (opts.branch) await repo.setRef(opts.branch, checksum);
+      return { checksum, rootTree: top.tree, rootMeta: top.meta, stats: { ...stats } };
+    },
+    { signal: opts.signal },
+  ).finally(() => {
+    repo.deflateFlavour = savedFlavour;
+  });
+  if (opts.consume) {
+    for (const dir of consumed.reverse()) {
+      for (const e of await fsp.readdir(dir)) await fsp.rm(join(dir, e), { recursive: true, force: true });
+    }
+  }
+  opts.onProgress?.({ phase: 'done', checksum: result.checksum, stats: result.stats });
+  return result;
+}

@@ -1,0 +1,733 @@
+/**
+ * An OSTree repository on a {@link Storage}: configuration, objects, refs and write transactions.
+ *
+ * Layout and config follow `repo_create_at_internal()` / `reload_core_config()` in
+ * `src/libostree/ostree-repo.c`; object paths `_ostree_loose_path()` in `ostree-core.c`.
+ *
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { inflateRaw } from 'node:zlib';
+import { deflateRawBytes, createRawDeflater, type DeflateFlavour } from './deflate.js';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { promises as fsp, createReadStream, createWriteStream } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { OstreeError } from '../errors.js';
+import { isChecksum, validateChecksum } from '../format/checksum.js';
+import { ObjectType, isMeta, loosePath, parseLoosePath, repoModeFromString, repoModeToString } from '../format/object-type.js';
+import type { RepoMode } from '../format/object-type.js';
+import { KeyFile } from '../format/keyfile.js';
+import { decodeCommit, type Commit } from '../format/commit.js';
+import { decodeDirtree, type Dirtree } from '../format/dirtree.js';
+import { decodeDirmeta, type Dirmeta } from '../format/dirmeta.js';
+import {
+  encodeArchiveHeader,
+  encodeContentHeader,
+  parseFilez,
+  contentChecksum,
+  type FileHeader,
+} from '../format/file-header.js';
+import { validateCollectionId } from '../format/names.js';
+import { NodeStorage, tmpSuffix, type Storage } from './storage.js';
+import { lockRepo, type HeldLock } from './lock.js';
+import { listRefs, readRef, writeRef, parseRefLocation, type ListedRef, type RefLocation } from './refs.js';
+
+const inflateRawAsync = promisify(inflateRaw);
+
+/** Maximum size of a metadata object (`OSTREE_MAX_METADATA_SIZE`, `ostree-core.h`). */
+export const MAX_METADATA_SIZE = 128 * 1024 * 1024;
+
+/** Options for {@link Repo.init}. */
+export interface InitOptions {
+  /** Repository mode; default `'archive'` here (ostree's CLI default is `bare`). */
+  mode?: RepoMode;
+  /** `[core] collection-id`. */
+  collectionId?: string;
+}
+
+/** A content object as read back: its header and its content bytes (regular files only). */
+export interface ContentObject {
+  header: FileHeader;
+  /** File content; empty for symlinks. */
+  content: Uint8Array;
+}
+
+/** Statistics of a transaction (as `ostree commit --table-output` prints). */
+export interface TransactionStats {
+  metadataTotal: number;
+  metadataWritten: number;
+  contentTotal: number;
+  contentWritten: number;
+  contentBytesWritten: number;
+}
+
+
+function sha256Hex(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** The directories `ostree init` creates (`repo_create_at_internal()`). */
+const INIT_DIRS = ['objects', 'tmp', 'tmp/cache', 'extensions', 'state', 'refs', 'refs/heads', 'refs/mirrors', 'refs/remotes'];
+
+/**
+ * An open repository.
+ *
+ * @example
+ * ```ts
+ * const repo = await Repo.init('repo', { mode: 'archive' });
+ * const head = await repo.resolveRev('main');
+ * ```
+ */
+export class Repo {
+  /** The repository's storage. */
+  readonly storage: Storage;
+  /** Parsed `config`. Call {@link Repo.writeConfig} after changing it. */
+  config: KeyFile;
+  /** The repository mode (`archive` for both `archive` and `archive-z2`). */
+  mode: RepoMode;
+  /**
+   * Deflate implementation for new `.filez` objects: `'fast'` (node:zlib, default) or `'exact'`
+   * (byte-identical to ostree's zlib; see `store/deflate.ts`). Commits with generated sizes switch
+   * to `'exact'` for their duration.
+   */
+  deflateFlavour: DeflateFlavour = 'fast';
+  private parentRepo: Repo | null | undefined;
+  private tx: Transaction | null = null;
+
+  private constructor(storage: Storage, config: KeyFile) {
+    this.storage = storage;
+    this.config = config;
+    this.mode = 'bare';
+    this.applyConfig();
+  }
+
+  /** Absolute path of the repository directory (Node storage). */
+  get path(): string {
+    return this.storage.resolve('');
+  }
+
+  /** Create a repository at `path` (like `ostree init`). Existing repositories are an error. */
+  static async init(path: string, opts: InitOptions = {}): Promise<Repo> {
+    const storage = new NodeStorage(resolvePath(path));
+    if (await storage.lstat('config')) {
+      throw new OstreeError('REPO_EXISTS', `A repository already exists at ${path}`, { data: { path } });
+    }
+    const mode = opts.mode ?? 'archive';
+    if (mode !== 'archive' && mode !== 'bare-user-only' && mode !== 'bare' && mode !== 'bare-user') {
+      throw new OstreeError('UNSUPPORTED_REPO_MODE', `Cannot create a repository in mode ${mode}`);
+    }
+    if (opts.collectionId !== undefined) validateCollectionId(opts.collectionId);
+    await storage.mkdirp('');
+    for (const d of INIT_DIRS) await storage.mkdirp(d);
+    let text = `[core]\nrepo_version=1\nmode=${repoModeToString(mode)}\n`;
+    if (opts.collectionId !== undefined) text += `collection-id=${opts.collectionId}\n`;
+    await storage.writeAtomic('config', text);
+    return Repo.open(path);
+  }
+
+  /** Open an existing repository. */
+  static async open(path: string): Promise<Repo> {
+    const storage = new NodeStorage(resolvePath(path));
+    return Repo.openStorage(storage);
+  }
+
+  /** Open a repository on any {@link Storage}. */
+  static async openStorage(storage: Storage): Promise<Repo> {
+    const data = await storage.read('config');
+    if (data === null) {
+      throw new OstreeError('REPO_NOT_FOUND', `No repository at ${storage.location} (no config file)`, {
+        data: { path: storage.location },
+      });
+    }
+    const config = KeyFile.parse(new TextDecoder('utf-8', { fatal: false }).decode(data));
+    return new Repo(storage, config);
+  }
+
+  private applyConfig(): void {
+    const version = this.config.getString('core', 'repo_version');
+    if (version !== undefined && version !== '1') {
+      throw new OstreeError('CONFIG_INVALID', `Invalid repository version '${version}' in ${this.storage.location}/config`);
+    }
+    const archive = this.config.getString('core', 'archive');
+    if (archive === 'true') {
+      throw new OstreeError('UNSUPPORTED_REPO_MODE', 'This repository uses the legacy archive mode, which is not supported');
+    }
+    this.mode = repoModeFromString(this.config.getString('core', 'mode') ?? 'bare');
+  }
+
+  /** Re-read `config` from storage. */
+  async reloadConfig(): Promise<void> {
+    const data = await this.storage.read('config');
+    if (data === null) throw new OstreeError('REPO_NOT_FOUND', `No config file in ${this.storage.location}`);
+    this.config = KeyFile.parse(new TextDecoder().decode(data));
+    this.applyConfig();
+  }
+
+  /** Write {@link Repo.config} back atomically, keeping comments and order. */
+  async writeConfig(): Promise<void> {
+    await this.storage.writeAtomic('config', this.config.toString());
+    this.applyConfig();
+  }
+
+  /** `[core] collection-id`, if set. */
+  get collectionId(): string | undefined {
+    return this.config.getString('core', 'collection-id');
+  }
+
+  /** `[archive] zlib-level` clamped to 1..9, default 6 (`reload_core_config()`). */
+  get zlibLevel(): number {
+    const v = this.config.getString('archive', 'zlib-level');
+    if (v === undefined) return 6;
+    const n = Number.parseInt(v, 10);
+    if (!Number.isFinite(n)) return 6;
+    return Math.min(9, Math.max(1, n));
+  }
+
+  /** `[core] fsync`, default true. */
+  get fsyncEnabled(): boolean {
+    const v = this.config.getString('core', 'fsync');
+    return v === undefined ? true : v !== 'false' && v !== '0';
+  }
+
+  /** `[core] lock-timeout-secs`, default 300. */
+  get lockTimeoutSecs(): number {
+    const v = Number.parseInt(this.config.getString('core', 'lock-timeout-secs') ?? '', 10);
+    return Number.isFinite(v) && v >= 0 ? v : 300;
+  }
+
+  /** The repository named by `[core] parent`, consulted for objects this one lacks. */
+  async parent(): Promise<Repo | null> {
+    if (this.parentRepo !== undefined) return this.parentRepo;
+    const p = this.config.getString('core', 'parent');
+    this.parentRepo = p ? await Repo.open(resolvePath(this.path, p)) : null;
+    return this.parentRepo;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Objects
+
+  /** Relative path of an object in this repository. */
+  objectPath(checksum: string, type: ObjectType): string {
+    return loosePath(checksum, type, this.mode);
+  }
+
+  /** True if the object is stored here, staged in the current transaction, or in the parent repo. */
+  async hasObject(checksum: string, type: ObjectType): Promise<boolean> {
+    validateChecksum(checksum);
+    if (this.tx?.has(checksum, type)) return true;
+    if (await this.storage.lstat(this.objectPath(checksum, type))) return true;
+    const parent = await this.parent();
+    return parent ? parent.hasObject(checksum, type) : false;
+  }
+
+  /** Size in bytes of the stored (loose or staged) object, or `null` when absent here. */
+  async storedObjectSize(checksum: string, type: ObjectType): Promise<number | null> {
+    const path = this.tx?.stagedPath(checksum, type) ?? this.objectPath(checksum, type);
+    return (await this.storage.lstat(path))?.size ?? null;
+  }
+
+  /** Raw bytes of a metadata object, or `null` when absent (parent repo consulted). */
+  async readMetadataBytes(type: ObjectType, checksum: string): Promise<Uint8Array | null> {
+    validateChecksum(checksum);
+    const staged = this.tx?.stagedPath(checksum, type);
+    const data = (staged ? await this.storage.read(staged) : null) ?? (await this.storage.read(this.objectPath(checksum, type)));
+    if (data !== null) {
+      if (data.byteLength > MAX_METADATA_SIZE) {
+        throw new OstreeError('CORRUPT_OBJECT', `Metadata object ${checksum}.${ObjectType[type]} is too large`);
+      }
+      return data;
+    }
+    const parent = await this.parent();
+    return parent ? parent.readMetadataBytes(type, checksum) : null;
+  }
+
+  private async requireMetadata(type: ObjectType, checksum: string): Promise<Uint8Array> {
+    const data = await this.readMetadataBytes(type, checksum);
+    if (data === null) {
+      const kind = type === ObjectType.COMMIT ? 'commit' : type === ObjectType.DIR_TREE ? 'dirtree' : type === ObjectType.DIR_META ? 'dirmeta' : 'object';
+      throw new OstreeError('OBJECT_NOT_FOUND', `No such metadata object ${checksum}.${kind}`, { data: { checksum, type } });
+    }
+    return data;
+  }
+
+  /** Load and validate a commit. */
+  async loadCommit(checksum: string): Promise<Commit> {
+    return withObjectContext(checksum, 'commit', async () => decodeCommit(await this.requireMetadata(ObjectType.COMMIT, checksum)));
+  }
+
+  /** Load and validate a dirtree. */
+  async loadDirtree(checksum: string): Promise<Dirtree> {
+    return withObjectContext(checksum, 'dirtree', async () => decodeDirtree(await this.requireMetadata(ObjectType.DIR_TREE, checksum)));
+  }
+
+  /** Load and validate a dirmeta. */
+  async loadDirmeta(checksum: string): Promise<Dirmeta> {
+    return withObjectContext(checksum, 'dirmeta', async () => decodeDirmeta(await this.requireMetadata(ObjectType.DIR_META, checksum)));
+  }
+
+  /** Detached metadata (`.commitmeta`) bytes, or `null`. */
+  async readCommitDetachedMetadata(checksum: string): Promise<Uint8Array | null> {
+    return this.readMetadataBytes(ObjectType.COMMIT_META, checksum);
+  }
+
+  /** Is the commit marked partial (`state/<csum>.commitpartial`)? */
+  async isCommitPartial(checksum: string): Promise<boolean> {
+    return (await this.storage.lstat(`state/${checksum}.commitpartial`)) !== null;
+  }
+
+  /**
+   * Read a content object: header and content. Archive repos inflate the `.filez`; bare-user-only
+   * repos report uid/gid 0 and the stored mode. The checksum is NOT verified here (fsck does that).
+   */
+  async readContent(checksum: string): Promise<ContentObject> {
+    validateChecksum(checksum);
+    const staged = this.tx?.stagedPath(checksum, ObjectType.FILE);
+    const path = staged ?? this.objectPath(checksum, ObjectType.FILE);
+    if (this.mode === 'archive') {
+      const raw = await this.storage.read(path);
+      if (raw === null) return this.readContentFromParent(checksum);
+      return withObjectContext(checksum, 'file', async () => {
+        const f = parseFilez(raw);
+        const size = Number(f.size);
+        let content: Uint8Array;
+        if ((f.header.mode & 0o170000) === 0o100000) {
+          try {
+            const out = await inflateRawAsync(f.deflated, { maxOutputLength: Math.max(size, 1) });
+            content = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+          } catch (e) {
+            throw new OstreeError('CORRUPT_OBJECT', `Corrupt compressed content in ${checksum}.filez`, { cause: e });
+          }
+          if (content.byteLength !== size) {
+            throw new OstreeError('CORRUPT_OBJECT', `Content size mismatch in ${checksum}.filez: header says ${size}, got ${content.byteLength}`);
+          }
+        } else {
+          content = new Uint8Array(0);
+        }
+        return { header: f.header, content };
+      });
+    }
+    if (this.mode === 'bare-user-only' || this.mode === 'bare') {
+      const st = await this.storage.lstat(path);
+      if (st === null) return this.readContentFromParent(checksum);
+      if (st.kind === 'symlink') {
+        const target = (await this.storage.readlink(path)) ?? '';
+        return { header: { uid: 0, gid: 0, mode: 0o120777, rdev: 0, symlinkTarget: target, xattrs: [] }, content: new Uint8Array(0) };
+      }
+      const content = (await this.storage.read(path)) ?? new Uint8Array(0);
+      const uid = this.mode === 'bare' ? st.uid : 0;
+      const gid = this.mode === 'bare' ? st.gid : 0;
+      return { header: { uid, gid, mode: st.mode, rdev: 0, symlinkTarget: '', xattrs: [] }, content };
+    }
+    throw new OstreeError('UNSUPPORTED_REPO_MODE', `Reading content objects of ${this.mode} repositories is not supported (needs xattrs)`);
+  }
+
+  private async readContentFromParent(checksum: string): Promise<ContentObject> {
+    const parent = await this.parent();
+    if (parent) return parent.readContent(checksum);
+    throw new OstreeError('OBJECT_NOT_FOUND', `No such content object ${checksum}`, { data: { checksum } });
+  }
+
+  /** Iterate every loose object of this repository (not the parent's). */
+  async *listObjects(): AsyncGenerator<{ checksum: string; type: ObjectType }> {
+    const dirs = (await this.storage.list('objects')) ?? [];
+    dirs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const d of dirs) {
+      if (d.kind !== 'dir' || !/^[0-9a-f]{2}$/.test(d.name)) continue;
+      const ents = (await this.storage.list(`objects/${d.name}`)) ?? [];
+      for (const e of ents) {
+        const parsed = parseLoosePath(`objects/${d.name}/${e.name}`);
+        if (!parsed) continue;
+        if (!isMeta(parsed.type) && parsed.compressed !== (this.mode === 'archive')) continue;
+        yield { checksum: parsed.checksum, type: parsed.type };
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Writing objects
+
+  /**
+   * Write a metadata object (already-serialized, normal-form bytes) and return its checksum.
+   * Inside a transaction it is staged; otherwise written atomically in place.
+   */
+  async writeMetadata(type: ObjectType, bytes: Uint8Array, expected?: string): Promise<string> {
+    if (!isMeta(type) || type === ObjectType.COMMIT_META || type === ObjectType.TOMBSTONE_COMMIT) {
+      throw new RangeError(`writeMetadata: type ${ObjectType[type]} is not a checksummed metadata type`);
+    }
+    const checksum = sha256Hex(bytes);
+    if (expected !== undefined && expected !== checksum) {
+      throw new OstreeError('CORRUPT_OBJECT', `Corrupted metadata object; checksum expected='${expected}' actual='${checksum}'`, {
+        data: { expected, actual: checksum },
+      });
+    }
+    if (this.tx) this.tx.stats.metadataTotal++;
+    if (await this.hasObjectLocal(checksum, type)) return checksum;
+    await this.putObject(checksum, type, bytes);
+    if (this.tx) this.tx.stats.metadataWritten++;
+    return checksum;
+  }
+
+  /** Write detached metadata for a commit (`.commitmeta`), replacing any existing one. */
+  async writeCommitDetachedMetadata(checksum: string, bytes: Uint8Array | null): Promise<void> {
+    const path = this.objectPath(checksum, ObjectType.COMMIT_META);
+    if (bytes === null) {
+      await this.storage.unlink(path);
+      return;
+    }
+    await this.storage.writeAtomic(path, bytes, { mode: 0o644 });
+  }
+
+  private async hasObjectLocal(checksum: string, type: ObjectType): Promise<boolean> {
+    if (this.tx?.has(checksum, type)) return true;
+    return (await this.storage.lstat(this.objectPath(checksum, type))) !== null;
+  }
+
+  private async putObject(checksum: string, type: ObjectType, bytes: Uint8Array, mode = 0o644): Promise<void> {
+    if (this.tx) {
+      await this.tx.stage(checksum, type, bytes, mode);
+    } else {
+      await this.storage.writeAtomic(this.objectPath(checksum, type), bytes, { mode });
+    }
+  }
+
+  /**
+   * Write a content object given its header and whole content; returns the checksum.
+   * `checksum` may be passed when already computed (it is trusted — callers hash as they read).
+   */
+  async writeContent(header: FileHeader, content: Uint8Array, checksum?: string): Promise<string> {
+    const isReg = (header.mode & 0o170000) === 0o100000;
+    const isLnk = (header.mode & 0o170000) === 0o120000;
+    if (!isReg && !isLnk) throw new OstreeError('INVALID_MODE', `Content objects must be regular files or symlinks (mode 0${header.mode.toString(8)})`);
+    const csum = checksum ?? contentChecksum(header, content);
+    if (this.tx) this.tx.stats.contentTotal++;
+    if (await this.hasObjectLocal(csum, ObjectType.FILE)) return csum;
+    if (this.mode === 'archive') {
+      const hdr = encodeArchiveHeader(header, isReg ? content.byteLength : 0);
+      let body: Uint8Array = new Uint8Array(0);
+      if (isReg) {
+        body = await deflateRawBytes(content, this.zlibLevel, this.deflateFlavour);
+      }
+      const out = new Uint8Array(hdr.byteLength + body.byteLength);
+      out.set(hdr, 0);
+      out.set(body, hdr.byteLength);
+      await this.putObject(csum, ObjectType.FILE, out);
+      if (this.tx) this.tx.stats.contentBytesWritten += out.byteLength;
+    } else if (this.mode === 'bare-user-only') {
+      const perms = header.mode & 0o7777;
+      if ((perms & ~0o775) !== 0 && isReg) {
+        throw new OstreeError('INVALID_MODE', `Content object mode 0${perms.toString(8)} is not allowed in bare-user-only repositories`);
+      }
+      if (isLnk) {
+        await this.putSymlinkObject(csum, header.symlinkTarget);
+      } else {
+        await this.putObject(csum, ObjectType.FILE, content, perms);
+      }
+      if (this.tx) this.tx.stats.contentBytesWritten += content.byteLength;
+    } else {
+      throw new OstreeError('UNSUPPORTED_REPO_MODE', `Writing content to ${this.mode} repositories is not supported`);
+    }
+    if (this.tx) this.tx.stats.contentWritten++;
+    return csum;
+  }
+
+  /**
+   * Write a regular-file content object by streaming it from `absPath` (hashing, compressing and
+   * writing chunk by chunk, so a large file is never held in memory). Returns the checksum.
+   */
+  async writeContentFromFile(header: FileHeader, absPath: string, size: number): Promise<string> {
+    if ((header.mode & 0o170000) !== 0o100000) throw new RangeError('writeContentFromFile: header must describe a regular file');
+    if (this.mode !== 'archive' && this.mode !== 'bare-user-only') {
+      throw new OstreeError('UNSUPPORTED_REPO_MODE', `Writing content to ${this.mode} repositories is not supported`);
+    }
+    if (this.mode === 'bare-user-only' && (header.mode & 0o7777 & ~0o775) !== 0) {
+      throw new OstreeError('INVALID_MODE', `Content object mode 0${(header.mode & 0o7777).toString(8)} is not allowed in bare-user-only repositories`);
+    }
+    const hash = createHash('sha256');
+    hash.update(encodeContentHeader(header));
+    const tmpRel = `${this.tx ? this.tx.dir : 'tmp'}/.stream-${tmpSuffix()}`;
+    const tmpFull = this.storage.resolve(tmpRel);
+    const perms = this.mode === 'archive' ? 0o644 : header.mode & 0o7777;
+    const out = createWriteStream(tmpFull, { mode: perms });
+    let total = 0;
+    const tap = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        hash.update(chunk);
+        total += chunk.byteLength;
+        cb(null, chunk);
+      },
+    });
+    try {
+      if (this.mode === 'archive') {
+        out.write(encodeArchiveHeader(header, size));
+        await pipeline(createReadStream(absPath, { highWaterMark: 1 << 20 }), tap, createRawDeflater(this.zlibLevel, this.deflateFlavour), out);
+      } else {
+        await pipeline(createReadStream(absPath, { highWaterMark: 1 << 20 }), tap, out);
+        await fsp.chmod(tmpFull, perms);
+        await fsp.utimes(tmpFull, 0, 0);
+      }
+      if (total !== size) {
+        throw new OstreeError('INVALID_ARGUMENT', `${absPath} changed size while it was being committed (${size} → ${total})`);
+      }
+    } catch (e) {
+      await fsp.unlink(tmpFull).catch(() => undefined);
+      throw e;
+    }
+    const csum = hash.digest('hex');
+    if (this.tx) this.tx.stats.contentTotal++;
+    if (await this.hasObjectLocal(csum, ObjectType.FILE)) {
+      await fsp.unlink(tmpFull).catch(() => undefined);
+      return csum;
+    }
+    const written = (await fsp.stat(tmpFull)).size;
+    if (this.tx) {
+      await this.tx.adopt(csum, ObjectType.FILE, tmpRel);
+      this.tx.stats.contentWritten++;
+      this.tx.stats.contentBytesWritten += written;
+    } else {
+      const dest = this.objectPath(csum, ObjectType.FILE);
+      await this.storage.mkdirp(dest.slice(0, 'objects/xx'.length));
+      await this.storage.rename(tmpRel, dest);
+    }
+    return csum;
+  }
+
+  private async putSymlinkObject(checksum: string, target: string): Promise<void> {
+    if (this.tx) {
+      await this.tx.stageSymlink(checksum, target);
+    } else {
+      await this.storage.symlinkAtomic(target, this.objectPath(checksum, ObjectType.FILE));
+    }
+  }
+
+  /** Delete one loose object (prune/fsck repair). */
+  async deleteObject(checksum: string, type: ObjectType): Promise<boolean> {
+    const removed = await this.storage.unlink(this.objectPath(checksum, type));
+    if (type === ObjectType.COMMIT) {
+      await this.storage.unlink(this.objectPath(checksum, ObjectType.COMMIT_META));
+      await this.storage.unlink(`state/${checksum}.commitpartial`);
+    }
+    return removed;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Refs
+
+  /** All refs (local heads and remote refs; mirrors with `{ mirrors: true }`). */
+  async listRefs(opts: { remotes?: boolean; mirrors?: boolean } = {}): Promise<ListedRef[]> {
+    return listRefs(this.storage, opts);
+  }
+
+  /** Read a ref (`ref` or `remote:ref`); `null` when absent. */
+  async readRef(refspec: string): Promise<string | null> {
+    const { remote, ref } = parseRefLocation(refspec);
+    const found = await readRef(this.storage, { remote, ref });
+    if (found !== null || remote !== undefined) return found;
+    const parent = await this.parent();
+    return parent ? parent.readRef(refspec) : null;
+  }
+
+  /**
+   * Resolve a revision: a full checksum, a ref (`ref`, `remote:ref`), `REV^`… for parents,
+   * or a unique checksum prefix (`ostree_repo_resolve_rev()`).
+   *
+   * @param allowNoent - return `null` instead of throwing REF_NOT_FOUND
+   */
+  async resolveRev(rev: string, allowNoent = false): Promise<string | null> {
+    if (isChecksum(rev as unknown)) return rev;
+    if (rev.endsWith('^')) {
+      const base = await this.resolveRev(rev.slice(0, -1), false);
+      const commit = await this.loadCommit(base!);
+      if (commit.parent === null) throw new OstreeError('REF_NOT_FOUND', `Commit ${base} has no parent`);
+      return commit.parent;
+    }
+    if (/^[0-9a-f]{4,63}$/.test(rev)) {
+      const matches = new Set<string>();
+      for await (const o of this.listObjectsWithPrefix(rev)) if (o.type === ObjectType.COMMIT) matches.add(o.checksum);
+      if (matches.size === 1) return [...matches][0];
+      if (matches.size > 1) throw new OstreeError('REF_NOT_FOUND', `Ambiguous commit prefix '${rev}'`);
+    }
+    let found: string | null = null;
+    try {
+      found = await this.readRef(rev);
+    } catch (e) {
+      if (!(e instanceof OstreeError && e.code === 'INVALID_REF') || !allowNoent) throw e;
+    }
+    if (found === null && !rev.includes(':')) {
+      // ostree also tries remotes/<rev> (i.e. `remote/ref` written without the colon)
+      const slash = rev.indexOf('/');
+      if (slash > 0) {
+        const c = await readRef(this.storage, { remote: rev.slice(0, slash), ref: rev.slice(slash + 1) }).catch(() => null);
+        if (c) found = c;
+      }
+    }
+    if (found === null && !allowNoent) throw new OstreeError('REF_NOT_FOUND', `Refspec '${rev}' not found`, { data: { rev } });
+    return found;
+  }
+
+  private async *listObjectsWithPrefix(prefix: string): AsyncGenerator<{ checksum: string; type: ObjectType }> {
+    const ents = (await this.storage.list(`objects/${prefix.slice(0, 2)}`)) ?? [];
+    for (const e of ents) {
+      if (!(prefix.slice(0, 2) + e.name).startsWith(prefix)) continue;
+      const parsed = parseLoosePath(`objects/${prefix.slice(0, 2)}/${e.name}`);
+      if (parsed) yield { checksum: parsed.checksum, type: parsed.type };
+    }
+  }
+
+  /** Set (or delete with `null`) a ref immediately, or at transaction commit when one is open. */
+  async setRef(loc: RefLocation | string, checksum: string | null): Promise<void> {
+    const l = typeof loc === 'string' ? parseRefLocation(loc) : loc;
+    if (this.tx) {
+      this.tx.refs.push({ loc: l, checksum });
+      return;
+    }
+    await writeRef(this.storage, l, checksum);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Transactions
+
+  /**
+   * Run `fn` inside a write transaction: the repository lock is held, objects are staged under
+   * `tmp/staging-*` and moved into `objects/` only after a filesystem sync, then refs are written —
+   * so a killed process leaves only a stale staging directory, never a ref to a partial commit.
+   */
+  async transaction<T>(fn: (stats: TransactionStats) => Promise<T>, opts: { signal?: AbortSignal; lock?: boolean } = {}): Promise<T> {
+    if (this.tx) throw new Error('A transaction is already open on this Repo');
+    const lock: HeldLock | null = opts.lock === false ? null : await lockRepo(this.path, { timeoutSecs: this.lockTimeoutSecs, signal: opts.signal });
+    const tx = new Transaction(this.storage, this.mode);
+    this.tx = tx;
+    try {
+      await tx.begin();
+      const result = await fn(tx.stats);
+      opts.signal?.throwIfAborted();
+      if (tx.count > 0 && this.fsyncEnabled) await this.storage.syncFs();
+      await tx.publish(this.mode);
+      for (const r of tx.refs) await writeRef(this.storage, r.loc, r.checksum);
+      return result;
+    } finally {
+      this.tx = null;
+      await tx.cleanup().catch(() => undefined);
+      await lock?.release();
+    }
+  }
+
+  /** True while a transaction is open. */
+  get inTransaction(): boolean {
+    return this.tx !== null;
+  }
+}
+
+async function withObjectContext<T>(checksum: string, kind: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof OstreeError && (e.code === 'CORRUPT_OBJECT' || e.code === 'OBJECT_NOT_FOUND')) {
+      if (!e.message.includes(checksum)) {
+        throw new OstreeError(e.code, `${e.message} (while reading ${kind} ${checksum})`, { data: { ...e.data, checksum, kind }, cause: e });
+      }
+      throw e;
+    }
+    if (e instanceof OstreeError) throw e;
+    throw new OstreeError('CORRUPT_OBJECT', `Corrupt ${kind} object ${checksum}: ${(e as Error).message}`, { data: { checksum, kind }, cause: e });
+  }
+}
+
+/** Objects staged under `tmp/staging-*` until the transaction commits. */
+class Transaction {
+  readonly stats: TransactionStats = { metadataTotal: 0, metadataWritten: 0, contentTotal: 0, contentWritten: 0, contentBytesWritten: 0 };
+  readonly refs: Array<{ loc: RefLocation; checksum: string | null }> = [];
+  private readonly staged = new Map<string, string>();
+  private readonly dirsMade = new Set<string>();
+  readonly dir: string;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly mode: RepoMode,
+  ) {
+    this.dir = `tmp/staging-ostree-ts-${process.pid}-${tmpSuffix()}`;
+  }
+
+  get count(): number {
+    return this.staged.size;
+  }
+
+  async begin(): Promise<void> {
+    await this.storage.mkdirp(this.dir);
+  }
+
+  private key(checksum: string, type: ObjectType): string {
+    return `${checksum}.${type}`;
+  }
+
+  has(checksum: string, type: ObjectType): boolean {
+    return this.staged.has(this.key(checksum, type));
+  }
+
+  stagedPath(checksum: string, type: ObjectType): string | undefined {
+    return this.staged.get(this.key(checksum, type));
+  }
+
+  private async ensureDir(sub: string): Promise<void> {
+    if (this.dirsMade.has(sub)) return;
+    await this.storage.mkdirp(`${this.dir}/${sub}`);
+    this.dirsMade.add(sub);
+  }
+
+  async stage(checksum: string, type: ObjectType, bytes: Uint8Array, mode: number): Promise<void> {
+    const rel = loosePath(checksum, type, this.mode).slice('objects/'.length);
+    await this.ensureDir(rel.slice(0, 2));
+    const path = `${this.dir}/${rel}`;
+    const full = this.storage.resolve(path);
+    await fsp.writeFile(full, bytes, { mode });
+    if ((mode & 0o7000) !== 0 || (mode & 0o777) !== (mode & ~process.umask() & 0o777)) await fsp.chmod(full, mode);
+    if (this.mode !== 'archive' && !isMeta(type)) await fsp.utimes(full, 0, 0);
+    this.staged.set(this.key(checksum, type), path);
+  }
+
+  /** Take an already-written temporary file (relative path) as the staged object. */
+  async adopt(checksum: string, type: ObjectType, tmpRel: string): Promise<void> {
+    const rel = loosePath(checksum, type, this.mode).slice('objects/'.length);
+    await this.ensureDir(rel.slice(0, 2));
+    const path = `${this.dir}/${rel}`;
+    await this.storage.rename(tmpRel, path);
+    this.staged.set(this.key(checksum, type), path);
+  }
+
+  async stageSymlink(checksum: string, target: string): Promise<void> {
+    const rel = loosePath(checksum, ObjectType.FILE, this.mode).slice('objects/'.length);
+    await this.ensureDir(rel.slice(0, 2));
+    const path = `${this.dir}/${rel}`;
+    const full = this.storage.resolve(path);
+    await fsp.symlink(target, full);
+    await fsp.lutimes(full, 0, 0).catch(() => undefined);
+    this.staged.set(this.key(checksum, ObjectType.FILE), path);
+  }
+
+  /** Move every staged object into `objects/` (metadata after content, commits last). */
+  async publish(mode: RepoMode): Promise<void> {
+    const entries = [...this.staged.entries()].map(([k, path]) => {
+      const dot = k.lastIndexOf('.');
+      return { checksum: k.slice(0, dot), type: Number(k.slice(dot + 1)) as ObjectType, path };
+    });
+    const rank = (t: ObjectType) => (t === ObjectType.COMMIT ? 3 : isMeta(t) ? 2 : 1);
+    entries.sort((a, b) => rank(a.type) - rank(b.type));
+    const made = new Set<string>();
+    for (const e of entries) {
+      const dest = loosePath(e.checksum, e.type, mode);
+      const sub = dest.slice(0, 'objects/xx'.length);
+      if (!made.has(sub)) {
+        await this.storage.mkdirp(sub);
+        made.add(sub);
+      }
+      await this.storage.rename(e.path, dest);
+    }
+    this.staged.clear();
+  }
+
+  async cleanup(): Promise<void> {
+    await this.storage.rmrf(this.dir);
+  }
+}
+

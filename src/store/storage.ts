@@ -1,0 +1,278 @@
+/**
+ * The storage interface the upper layers use, and its Node `fs` implementation.
+ *
+ * Paths are relative to the repository root and always use `/`. Only ENOENT (and ENOTDIR on a
+ * path component) is mapped to "absent" (`null` / `false`); every other error is rethrown, so a
+ * permission problem is never mistaken for a missing object.
+ *
+ * @module
+ */
+import { promises as fsp, constants as fsc, createReadStream } from 'node:fs';
+import type { Stats } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { dirname, join, sep } from 'node:path';
+import { OstreeError } from '../errors.js';
+
+/** Kinds of directory entries and stat results. */
+export type EntryKind = 'file' | 'dir' | 'symlink' | 'other';
+
+/** A directory entry. */
+export interface DirEntry {
+  name: string;
+  kind: EntryKind;
+}
+
+/** The subset of `stat` the upper layers need. */
+export interface StatInfo {
+  kind: EntryKind;
+  /** Full `st_mode` (type and permission bits). */
+  mode: number;
+  size: number;
+  uid: number;
+  gid: number;
+  mtimeMs: number;
+}
+
+/** Options for {@link Storage.writeAtomic}. */
+export interface WriteOptions {
+  /** Permission bits of the created file (default 0o644). */
+  mode?: number;
+  /** fsync the file before the rename (default false; transactions sync the filesystem once). */
+  fsync?: boolean;
+  /** Fail with code `EXISTS` instead of replacing an existing file. */
+  noReplace?: boolean;
+}
+
+/**
+ * What ostree-ts needs from a repository's storage. The Node implementation is
+ * {@link NodeStorage}; a read-only HTTP implementation can provide the read half.
+ */
+export interface Storage {
+  /** Human-readable location (a directory path or URL), used in messages. */
+  readonly location: string;
+  /** Whole file, or `null` when absent. */
+  read(path: string): Promise<Uint8Array | null>;
+  /** Stat without following a final symlink, or `null` when absent. */
+  lstat(path: string): Promise<StatInfo | null>;
+  /** Directory entries, or `null` when the directory is absent. */
+  list(path: string): Promise<DirEntry[] | null>;
+  /** Symlink target, or `null` when absent. */
+  readlink(path: string): Promise<string | null>;
+  /** `mkdir -p`. */
+  mkdirp(path: string, mode?: number): Promise<void>;
+  /** Write a file atomically: a temporary file in the same directory, then rename. */
+  writeAtomic(path: string, data: Uint8Array | string, opts?: WriteOptions): Promise<void>;
+  /** Create a symlink atomically (temporary name, then rename over any existing entry). */
+  symlinkAtomic(target: string, path: string): Promise<void>;
+  /** Rename (replacing a file at `to`). */
+  rename(from: string, to: string): Promise<void>;
+  /** Remove a file or symlink; returns false when it was absent. */
+  unlink(path: string): Promise<boolean>;
+  /** Remove a directory tree; absent is fine. */
+  rmrf(path: string): Promise<void>;
+  /** Remove an empty directory; returns false when absent or not empty. */
+  rmdirIfEmpty(path: string): Promise<boolean>;
+  /** Flush written data of this filesystem to disk. */
+  syncFs(): Promise<void>;
+  /** Absolute filesystem path for `path` (Node storage only; used for streaming large files). */
+  resolve(path: string): string;
+}
+
+/** True for the error codes that mean "absent". */
+export function isAbsent(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+function kindOf(st: Stats | import('node:fs').Dirent): EntryKind {
+  if (st.isFile()) return 'file';
+  if (st.isDirectory()) return 'dir';
+  if (st.isSymbolicLink()) return 'symlink';
+  return 'other';
+}
+
+/** A random suffix for temporary names. */
+export function tmpSuffix(): string {
+  return randomBytes(6).toString('hex');
+}
+
+/** {@link Storage} on the local filesystem with `fs/promises`. */
+export class NodeStorage implements Storage {
+  readonly location: string;
+
+  /** @param root - the repository directory */
+  constructor(readonly root: string) {
+    this.location = root;
+  }
+
+  resolve(path: string): string {
+    if (path === '' || path === '.') return this.root;
+    if (path.startsWith('/') || path.split('/').includes('..')) {
+      throw new OstreeError('PATH_ESCAPE', `Refusing path outside the repository: ${path}`, { data: { path } });
+    }
+    return join(this.root, ...path.split('/'));
+  }
+
+  async read(path: string): Promise<Uint8Array | null> {
+    try {
+      const b = await fsp.readFile(this.resolve(path));
+      return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    } catch (e) {
+      if (isAbsent(e) || (e as NodeJS.ErrnoException).code === 'EISDIR') return null;
+      throw e;
+    }
+  }
+
+  async lstat(path: string): Promise<StatInfo | null> {
+    try {
+      const st = await fsp.lstat(this.resolve(path));
+      return { kind: kindOf(st), mode: st.mode, size: st.size, uid: st.uid, gid: st.gid, mtimeMs: st.mtimeMs };
+    } catch (e) {
+      if (isAbsent(e)) return null;
+      throw e;
+    }
+  }
+
+  async list(path: string): Promise<DirEntry[] | null> {
+    try {
+      const ents = await fsp.readdir(this.resolve(path), { withFileTypes: true });
+      return ents.map((d) => ({ name: d.name, kind: kindOf(d) }));
+    } catch (e) {
+      if (isAbsent(e)) return null;
+      throw e;
+    }
+  }
+
+  async readlink(path: string): Promise<string | null> {
+    try {
+      return await fsp.readlink(this.resolve(path));
+    } catch (e) {
+      if (isAbsent(e) || (e as NodeJS.ErrnoException).code === 'EINVAL') return null;
+      throw e;
+    }
+  }
+
+  async mkdirp(path: string, mode = 0o775): Promise<void> {
+    await fsp.mkdir(this.resolve(path), { recursive: true, mode });
+  }
+
+  async writeAtomic(path: string, data: Uint8Array | string, opts: WriteOptions = {}): Promise<void> {
+    const full = this.resolve(path);
+    const tmp = `${dirname(full)}${sep}.tmp-${tmpSuffix()}`;
+    let fh: fsp.FileHandle;
+    try {
+      fh = await fsp.open(tmp, 'wx', opts.mode ?? 0o644);
+    } catch (e) {
+      if (!isAbsent(e)) throw e;
+      await fsp.mkdir(dirname(full), { recursive: true, mode: 0o775 });
+      fh = await fsp.open(tmp, 'wx', opts.mode ?? 0o644);
+    }
+    try {
+      await fh.writeFile(data);
+      if (opts.mode !== undefined) await fh.chmod(opts.mode);
+      if (opts.fsync) await fh.sync();
+    } catch (e) {
+      await fh.close().catch(() => undefined);
+      await fsp.unlink(tmp).catch(() => undefined);
+      throw e;
+    }
+    await fh.close();
+    if (opts.noReplace) {
+      try {
+        await fsp.link(tmp, full);
+      } catch (e) {
+        await fsp.unlink(tmp).catch(() => undefined);
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+          throw new OstreeError('EXISTS', `${path} already exists`, { data: { path } });
+        }
+        throw e;
+      }
+      await fsp.unlink(tmp);
+      return;
+    }
+    try {
+      await fsp.rename(tmp, full);
+    } catch (e) {
+      await fsp.unlink(tmp).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  async symlinkAtomic(target: string, path: string): Promise<void> {
+    const full = this.resolve(path);
+    const tmp = `${dirname(full)}${sep}.tmp-${tmpSuffix()}`;
+    try {
+      await fsp.symlink(target, tmp);
+    } catch (e) {
+      if (!isAbsent(e)) throw e;
+      await fsp.mkdir(dirname(full), { recursive: true, mode: 0o775 });
+      await fsp.symlink(target, tmp);
+    }
+    try {
+      await fsp.rename(tmp, full);
+    } catch (e) {
+      await fsp.unlink(tmp).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    await fsp.rename(this.resolve(from), this.resolve(to));
+  }
+
+  async unlink(path: string): Promise<boolean> {
+    try {
+      await fsp.unlink(this.resolve(path));
+      return true;
+    } catch (e) {
+      if (isAbsent(e)) return false;
+      throw e;
+    }
+  }
+
+  async rmrf(path: string): Promise<void> {
+    await fsp.rm(this.resolve(path), { recursive: true, force: true });
+  }
+
+  async rmdirIfEmpty(path: string): Promise<boolean> {
+    try {
+      await fsp.rmdir(this.resolve(path));
+      return true;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (isAbsent(e) || code === 'ENOTEMPTY' || code === 'EEXIST') return false;
+      throw e;
+    }
+  }
+
+  async syncFs(): Promise<void> {
+    await syncFilesystem(this.root);
+  }
+}
+
+/**
+ * Flush the filesystem holding `dir` to disk. Node has no `syncfs(2)`; coreutils' `sync -f DIR`
+ * is exactly that syscall, so use it when present and otherwise fsync the directory itself.
+ * (ostree calls `syncfs()` once per transaction before renaming staged objects into place:
+ * `ostree_repo_commit_transaction()` in `src/libostree/ostree-repo-commit.c`.)
+ */
+export async function syncFilesystem(dir: string): Promise<void> {
+  const { spawn } = await import('node:child_process');
+  const ok = await new Promise<boolean>((resolve) => {
+    const p = spawn('sync', ['-f', dir], { stdio: 'ignore' });
+    p.on('error', () => resolve(false));
+    p.on('close', (code) => resolve(code === 0));
+  });
+  if (ok) return;
+  const fh = await fsp.open(dir, fsc.O_RDONLY);
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Stream a file's bytes (Node storage). */
+export function readStream(fullPath: string, highWaterMark = 1 << 20): AsyncIterable<Uint8Array> {
+  return createReadStream(fullPath, { highWaterMark }) as AsyncIterable<Uint8Array>;
+}
