@@ -495,6 +495,7 @@ export async function commit(repo: Repo, opts: CommitOptions): Promise<CommitRes
               const m = modifier.apply(uid, gid, mode);
               return w.dirmeta(m.uid, m.gid, m.mode);
             },
+            dirmetaUnmodified: (uid, gid, mode) => w.dirmeta(uid, gid, mode),
             content: (header, data) => {
               const m = modifier.apply(header.uid, header.gid, header.mode);
               return w.content({ ...header, uid: m.uid, gid: m.gid, mode: m.mode }, data);
