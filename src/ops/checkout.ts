@@ -102,8 +102,12 @@ async function placeFile(st: State, dir: string, name: string, checksum: string)
   if (st.opts.onProgress && (st.files & 0xff) === 0) st.opts.onProgress({ phase: 'write', files: st.files, bytes: st.bytes });
 }
 
-async function checkoutDir(st: State, treeCsum: string, metaCsum: string, dest: string, where: string): Promise<void> {
+async function checkoutDir(st: State, treeCsum: string, metaCsum: string, dest: string, where: string, ancestors: ReadonlySet<string> = new Set()): Promise<void> {
   st.opts.signal?.throwIfAborted();
+  if (ancestors.has(treeCsum) || ancestors.size > 4096) {
+    throw new OstreeError('CORRUPT_OBJECT', `Dirtree ${treeCsum} at ${where} contains itself`, { data: { checksum: treeCsum } });
+  }
+  const inner = new Set(ancestors).add(treeCsum);
   const [tree, meta] = await Promise.all([st.repo.loadDirtree(treeCsum), st.repo.loadDirmeta(metaCsum)]);
   let created = false;
   try {
@@ -130,7 +134,7 @@ async function checkoutDir(st: State, treeCsum: string, metaCsum: string, dest: 
     checkName(d.name, where);
     if (seen.has(d.name)) throw new OstreeError('CORRUPT_OBJECT', `Duplicate name ${d.name} in dirtree ${treeCsum}`);
     seen.add(d.name);
-    await checkoutDir(st, d.tree, d.meta, join(dest, d.name), where === '/' ? `/${d.name}` : `${where}/${d.name}`);
+    await checkoutDir(st, d.tree, d.meta, join(dest, d.name), where === '/' ? `/${d.name}` : `${where}/${d.name}`, inner);
   }
   if (created) {
     let mode = meta.mode & 0o7777;

@@ -243,11 +243,22 @@ export class Repo {
     return parent ? parent.readMetadataBytes(type, checksum) : null;
   }
 
+  /**
+   * Read a metadata object and verify that it hashes to its name (cheap for metadata, and it turns a
+   * mislabeled or corrupted object — or a tree that claims to contain itself — into CORRUPT_OBJECT at
+   * once instead of a wrong tree).
+   */
   private async requireMetadata(type: ObjectType, checksum: string): Promise<Uint8Array> {
     const data = await this.readMetadataBytes(type, checksum);
+    const kind = type === ObjectType.COMMIT ? 'commit' : type === ObjectType.DIR_TREE ? 'dirtree' : type === ObjectType.DIR_META ? 'dirmeta' : 'object';
     if (data === null) {
-      const kind = type === ObjectType.COMMIT ? 'commit' : type === ObjectType.DIR_TREE ? 'dirtree' : type === ObjectType.DIR_META ? 'dirmeta' : 'object';
       throw new OstreeError('OBJECT_NOT_FOUND', `No such metadata object ${checksum}.${kind}`, { data: { checksum, type } });
+    }
+    const actual = sha256Hex(data);
+    if (actual !== checksum) {
+      throw new OstreeError('CORRUPT_OBJECT', `Corrupted ${kind} object ${checksum}: actual checksum is ${actual}`, {
+        data: { checksum, actual, type },
+      });
     }
     return data;
   }
