@@ -8,11 +8,22 @@ import { initCommand } from './commands/init.js';
 import { commitCommand } from './commands/commit.js';
 import { checkoutCommand } from './commands/checkout.js';
 import { fsckCommand } from './commands/fsck.js';
+import { refsCommand } from './commands/refs.js';
+import { revParseCommand } from './commands/rev-parse.js';
+import { logCommand } from './commands/log.js';
+import { showCommand } from './commands/show.js';
+import { lsCommand } from './commands/ls.js';
+import { catCommand } from './commands/cat.js';
+import { diffCommand } from './commands/diff.js';
+import { configCommand } from './commands/config.js';
+import { resetCommand } from './commands/reset.js';
+import { remoteCommand } from './commands/remote.js';
 
 export type { CliIO } from './command.js';
 
 /** Every command, in help order. */
-export const COMMANDS: Command[] = [initCommand, commitCommand, checkoutCommand, fsckCommand];
+export const COMMANDS: Command[] = [initCommand, commitCommand, checkoutCommand, fsckCommand,
+  refsCommand, revParseCommand, logCommand, showCommand, lsCommand, catCommand, diffCommand, configCommand, resetCommand, remoteCommand];
 
 function mainHelp(): string {
   const lines = ['Usage:', '  ostree-ts COMMAND [OPTION…]', '', 'Builtin Commands:'];
