@@ -61,7 +61,12 @@ class Output {
     let cap = this.buf.length * 2;
     if (cap < need) cap = need;
     if (cap > this.max) cap = this.max;
-    const nb = new Uint8Array(cap);
+    let nb: Uint8Array;
+    try {
+      nb = new Uint8Array(cap);
+    } catch (e) {
+      throw new OstreeError('XZ_LIMIT', `xz: cannot allocate ${cap} bytes of output`, { cause: e, data: { size: cap } });
+    }
     nb.set(this.buf.subarray(0, this.pos));
     this.buf = nb;
   }

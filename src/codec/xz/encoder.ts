@@ -76,10 +76,12 @@ function putU32(out: number[], v: number): void {
  * {@link xzDecompress} accept. The dictionary is the preset's, shrunk to the input size when the
  * input is smaller (the block header then declares the smaller size, so decoders need less memory).
  *
- * A pure function over its input: safe to run in several worker threads at once.
+ * A pure function over its input: safe to run in several worker threads at once. Inputs must be
+ * smaller than 2 GiB (positions are int32); split larger data into several calls/streams.
  */
 export function xzCompress(data: Uint8Array, opts: XzCompressOptions = {}): Uint8Array {
   if (!(data instanceof Uint8Array)) throw new TypeError('xzCompress: data must be a Uint8Array');
+  if (data.length >= 0x7fff0000) throw new RangeError('xzCompress: input must be smaller than 2 GiB');
   const params = presetParams(opts.preset ?? 6, opts.extreme ?? false);
   const checkName = opts.check ?? 'crc64';
   const checkId = CHECK_IDS[checkName];

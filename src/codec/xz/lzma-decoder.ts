@@ -301,9 +301,10 @@ export class LzmaDecoder {
             let direct = 0;
             for (let i = footerBits - 4; i > 0; i--) {
               range >>>= 1;
-              const t = ((code >>> 0) >= (range >>> 0)) ? 1 : 0;
-              if (t) code = (code - range) | 0;
-              direct = (direct << 1) | t;
+              // t = all ones when code >= range (unsigned), else 0
+              const t = ((code ^ 0x80000000) >= (range ^ 0x80000000)) ? -1 : 0;
+              code = (code - (range & t)) | 0;
+              direct = (direct << 1) | (t & 1);
               if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
             }
             dist = (dist + (direct << 4)) | 0;
@@ -335,7 +336,7 @@ export class LzmaDecoder {
       if (outPos + len > outEnd) corrupt('match crosses the LZMA2 chunk end');
       let src = outPos - rep0 - 1;
       const end = outPos + len;
-      if (rep0 + 1 >= len && len > 32) {
+      if (len > 12 && rep0 + 1 >= len) {
         out.copyWithin(outPos, src, src + len);
         outPos = end;
       } else {
