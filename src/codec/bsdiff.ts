@@ -69,13 +69,19 @@ export function bsdiff(oldData: Uint8Array, newData: Uint8Array, options: Bsdiff
   const neu = newData;
   const SA = sa;
 
-  /** Length of the common prefix of old[o..] and new[p..]. */
-  const matchLen = (o: number, p: number): number => {
-    const lim = Math.min(oldSize - o, newSize - p);
-    let k = 0;
+  // Word-at-a-time comparison (long matches dominate the scan on repetitive inputs).
+  const oldView = new DataView(old.buffer, old.byteOffset, old.byteLength);
+  const newView = new DataView(neu.buffer, neu.byteOffset, neu.byteLength);
+  /** Smallest k ≥ from with old[o + k] ≠ new[p + k], or lim. */
+  const extend = (o: number, p: number, from: number, lim: number): number => {
+    let k = from;
+    const lim4 = lim - 4;
+    while (k <= lim4 && oldView.getInt32(o + k) === newView.getInt32(p + k)) k += 4;
     while (k < lim && old[o + k] === neu[p + k]) k++;
     return k;
   };
+  /** Length of the common prefix of old[o..] and new[p..]. */
+  const matchLen = (o: number, p: number): number => extend(o, p, 0, Math.min(oldSize - o, newSize - p));
 
   // Result of the last search: old position of the longest match.
   let foundPos = 0;
@@ -97,8 +103,7 @@ export function bsdiff(oldData: Uint8Array, newData: Uint8Array, options: Bsdiff
       const x = (st + en) >>> 1;
       const o = SA[x];
       const lim = Math.min(oldSize - o, newSize - p);
-      let k = lcpSt < lcpEn ? lcpSt : lcpEn;
-      while (k < lim && old[o + k] === neu[p + k]) k++;
+      const k = extend(o, p, lcpSt < lcpEn ? lcpSt : lcpEn, lim);
       if (k < lim && old[o + k] < neu[p + k]) {
         st = x;
         lcpSt = k;
@@ -160,29 +165,32 @@ export function bsdiff(oldData: Uint8Array, newData: Uint8Array, options: Bsdiff
     }
 
     if (len !== oldScore || scan === newSize) {
-      // Forward extension of the previous match: longest prefix where at least half the bytes agree
-      // (maximising 2·matches − length).
-      let s = 0;
-      let bestF = 0;
+      // Forward extension of the previous match: the prefix maximising 2·matches − length (so at
+      // least half its bytes agree). This and the backward loop dominate on repetitive inputs.
       let lenF = 0;
-      for (let i = 0; lastScan + i < scan && lastPos + i < oldSize; ) {
-        if (old[lastPos + i] === neu[lastScan + i]) s++;
-        i++;
-        if (s * 2 - i > bestF * 2 - lenF) {
-          bestF = s;
-          lenF = i;
+      {
+        const limF = Math.min(scan - lastScan, oldSize - lastPos);
+        let score = 0;
+        let best = 0;
+        for (let i = 0; i < limF; i++) {
+          score += old[lastPos + i] === neu[lastScan + i] ? 1 : -1;
+          if (score > best) {
+            best = score;
+            lenF = i + 1;
+          }
         }
       }
 
       // Backward extension of the new match, same criterion.
       let lenB = 0;
       if (scan < newSize) {
-        let sb = 0;
-        let bestB = 0;
-        for (let i = 1; scan >= lastScan + i && pos >= i; i++) {
-          if (old[pos - i] === neu[scan - i]) sb++;
-          if (sb * 2 - i > bestB * 2 - lenB) {
-            bestB = sb;
+        const limB = Math.min(scan - lastScan, pos);
+        let score = 0;
+        let best = 0;
+        for (let i = 1; i <= limB; i++) {
+          score += old[pos - i] === neu[scan - i] ? 1 : -1;
+          if (score > best) {
+            best = score;
             lenB = i;
           }
         }

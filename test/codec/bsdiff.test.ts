@@ -156,6 +156,17 @@ describe('bsdiff', () => {
     expect(nonzero).toBeLessThan(2000);
   });
 
+  it('round-trips highly repetitive inputs (long extension loops)', () => {
+    const r = rng(11);
+    const period = randomBytes(r, 2080);
+    const a = new Uint8Array(60_000);
+    for (let i = 0; i < a.length; i++) a[i] = period[i % period.length];
+    const b = new Uint8Array(50_000);
+    for (let i = 0; i < b.length; i++) b[i] = period[(i + 777) % period.length];
+    for (let k = 0; k < 100; k++) b[r() % b.length] = r() & 255;
+    roundTrip(a, b);
+  });
+
   it('finds moved blocks (negative seeks)', () => {
     const r = rng(3);
     const x = randomBytes(r, 4000);
