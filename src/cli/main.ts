@@ -18,12 +18,15 @@ import { diffCommand } from './commands/diff.js';
 import { configCommand } from './commands/config.js';
 import { resetCommand } from './commands/reset.js';
 import { remoteCommand } from './commands/remote.js';
+import { summaryCommand } from './commands/summary.js';
+import { pruneCommand } from './commands/prune.js';
 
 export type { CliIO } from './command.js';
 
 /** Every command, in help order. */
 export const COMMANDS: Command[] = [initCommand, commitCommand, checkoutCommand, fsckCommand,
-  refsCommand, revParseCommand, logCommand, showCommand, lsCommand, catCommand, diffCommand, configCommand, resetCommand, remoteCommand];
+  refsCommand, revParseCommand, logCommand, showCommand, lsCommand, catCommand, diffCommand, configCommand, resetCommand, remoteCommand,
+  summaryCommand, pruneCommand];
 
 function mainHelp(): string {
   const lines = ['Usage:', '  ostree-ts COMMAND [OPTION…]', '', 'Builtin Commands:'];
