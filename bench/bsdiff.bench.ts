@@ -16,6 +16,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bsdiff } from '../src/codec/bsdiff.js';
 import { bspatch, readOfft } from '../src/codec/bspatch.js';
+import { suffixArray } from '../src/codec/suffix-array.js';
 import { report, scratchDir, timeCommand, timeOurs, type Row } from './lib.js';
 
 /** Deterministic xorshift32 generator. */
@@ -150,6 +151,8 @@ async function main(): Promise<void> {
   let totOursMs = 0;
   let totTheirsMs = 0;
   let totPatchMs = 0;
+  let totSaMs = 0;
+  const saLines: string[] = [];
   try {
     for (const p of pairs(quick)) {
       const oldPath = join(dir, 'old');
@@ -158,6 +161,16 @@ async function main(): Promise<void> {
       const outPath = join(dir, 'out');
       writeFileSync(oldPath, p.old);
       writeFileSync(newPath, p.neu);
+
+      // Suffix array alone (part of bsdiff's time), CPU time as well since the machine may be shared.
+      const cpu0 = process.cpuUsage();
+      const saRun = await timeOurs(() => suffixArray(p.old));
+      const cpu = process.cpuUsage(cpu0);
+      saLines.push(
+        `  ${p.name.padEnd(28)} ${(p.old.length / 1e3 / saRun.ms).toFixed(1)} MB/s wall, ` +
+          `${(p.old.length / (cpu.user + cpu.system)).toFixed(1)} MB/s cpu`,
+      );
+      totSaMs += saRun.ms;
 
       let ours: Uint8Array = new Uint8Array(0);
       const oursDiff = await timeOurs(() => {
@@ -215,13 +228,15 @@ async function main(): Promise<void> {
     cleanup();
   }
   report('bsdiff generation (theirs = Debian bsdiff 4.3, includes bzip2)', diffRows);
+  console.log('\nsuffix array (SA-IS) of the old file');
+  for (const l of saLines) console.log(l);
   report('bspatch (theirs = Debian bspatch 4.3, includes bunzip2)', patchRows);
   console.log(
     `\n  total: old ${(totOld / 1e6).toFixed(1)} MB, new ${(totNew / 1e6).toFixed(1)} MB; ` +
       `diff ours ${(totOursMs / 1000).toFixed(1)} s vs theirs ${(totTheirsMs / 1000).toFixed(1)} s (ratio ${(totOursMs / totTheirsMs).toFixed(2)}x, ` +
       `ours ${(totNew / 1e3 / totOursMs).toFixed(2)} MB/s); xz8 ours ${kib(totOursXz)} KiB vs theirs-as-raw ${kib(totTheirsXz)} KiB ` +
       `(ratio ${(totOursXz / totTheirsXz).toFixed(3)}); bzip2 ours ${kib(totOursBz)} KiB vs their file ${kib(totTheirsBz)} KiB; ` +
-      `bspatch ours ${(totNew / 1e3 / totPatchMs).toFixed(0)} MB/s`,
+      `bspatch ours ${(totNew / 1e3 / totPatchMs).toFixed(0)} MB/s; suffix array ${(totOld / 1e3 / totSaMs).toFixed(1)} MB/s`,
   );
 }
 

@@ -12,9 +12,9 @@
  *   on the reduced string, whose length at least halves at each level, so the depth is O(log n).
  * - Each level works on an encoded string holding `char * 2 + type` (see `Encoded`): a 2-byte copy of
  *   the input at the top level, the reduced string rewritten in place below it.
- * - Memory: the 4-byte-per-element result plus 2 bytes per input byte, plus one count and one bucket
- *   array per level (256 entries at the top level, the number of distinct LMS substrings below it,
- *   which is less than n/2 and only allocated when recursion is needed).
+ * - Memory: the 4-byte-per-element result plus 2 bytes per input byte, plus one bucket array per
+ *   recursion level sized to that level's alphabet (the number of distinct LMS substrings, < n/2,
+ *   so at most 2 more bytes per input byte). Counts are kept only for small alphabets.
  *
  * @module
  */
@@ -67,27 +67,56 @@ export function suffixArray(data: Uint8Array): Int32Array {
  */
 type Encoded = Uint16Array | Int32Array;
 
-/** Compute bucket ends (exclusive) from character counts. */
-function bucketEnds(counts: Int32Array, bkt: Int32Array, k: number): void {
+/**
+ * Character counts of `st`, or `null` for large alphabets (reduced strings), whose bucket bounds are
+ * then recounted from the string on each use: a sequential pass is cheap next to the random accesses
+ * of induction, and it keeps the memory of a recursion level to one k-entry array.
+ */
+type Counts = Int32Array | null;
+
+const KEEP_COUNTS_MAX_K = 1 << 16;
+
+function countChars(st: Encoded, n: number, k: number): Counts {
+  if (k > KEEP_COUNTS_MAX_K) return null;
+  const counts = new Int32Array(k);
+  for (let i = 0; i < n; i++) counts[st[i] >> 1]++;
+  return counts;
+}
+
+/** Fill `bkt` with the character counts of `st[0..n)`. */
+function loadCounts(st: Encoded, n: number, counts: Counts, bkt: Int32Array, k: number): void {
+  if (counts !== null) {
+    bkt.set(counts);
+    return;
+  }
+  bkt.fill(0, 0, k);
+  for (let i = 0; i < n; i++) bkt[st[i] >> 1]++;
+}
+
+/** Compute bucket ends (exclusive). */
+function bucketEnds(st: Encoded, n: number, counts: Counts, bkt: Int32Array, k: number): void {
+  loadCounts(st, n, counts, bkt, k);
   let sum = 0;
   for (let c = 0; c < k; c++) {
-    sum += counts[c];
+    sum += bkt[c];
     bkt[c] = sum;
   }
 }
 
-/** Compute bucket starts from character counts. */
-function bucketStarts(counts: Int32Array, bkt: Int32Array, k: number): void {
+/** Compute bucket starts. */
+function bucketStarts(st: Encoded, n: number, counts: Counts, bkt: Int32Array, k: number): void {
+  loadCounts(st, n, counts, bkt, k);
   let sum = 0;
   for (let c = 0; c < k; c++) {
+    const f = bkt[c];
     bkt[c] = sum;
-    sum += counts[c];
+    sum += f;
   }
 }
 
 /** Induce the order of L-type suffixes from the (sorted or bucketed) LMS suffixes in `sa`. */
-function induceL(st: Encoded, sa: Int32Array, n: number, counts: Int32Array, bkt: Int32Array, k: number): void {
-  bucketStarts(counts, bkt, k);
+function induceL(st: Encoded, sa: Int32Array, n: number, counts: Counts, bkt: Int32Array, k: number): void {
+  bucketStarts(st, n, counts, bkt, k);
   // The virtual sentinel is the smallest suffix; it induces suffix n-1 (always L-type) first.
   sa[bkt[st[n - 1] >> 1]++] = n - 1;
   for (let i = 0; i < n; i++) {
@@ -100,8 +129,8 @@ function induceL(st: Encoded, sa: Int32Array, n: number, counts: Int32Array, bkt
 }
 
 /** Induce the order of S-type suffixes from the L-type suffixes in `sa`. */
-function induceS(st: Encoded, sa: Int32Array, n: number, counts: Int32Array, bkt: Int32Array, k: number): void {
-  bucketEnds(counts, bkt, k);
+function induceS(st: Encoded, sa: Int32Array, n: number, counts: Counts, bkt: Int32Array, k: number): void {
+  bucketEnds(st, n, counts, bkt, k);
   for (let i = n - 1; i >= 0; i--) {
     const p = sa[i];
     if (p > 0) {
@@ -117,8 +146,8 @@ function induceS(st: Encoded, sa: Int32Array, n: number, counts: Int32Array, bkt
  * LMS substrings without random reads. Skipping such entries loses nothing: an LMS suffix's
  * predecessor is L-type and induces nothing here.
  */
-function induceSMarkLms(st: Encoded, sa: Int32Array, n: number, counts: Int32Array, bkt: Int32Array, k: number): void {
-  bucketEnds(counts, bkt, k);
+function induceSMarkLms(st: Encoded, sa: Int32Array, n: number, counts: Counts, bkt: Int32Array, k: number): void {
+  bucketEnds(st, n, counts, bkt, k);
   for (let i = n - 1; i >= 0; i--) {
     const p = sa[i];
     if (p > 0) {
@@ -139,12 +168,11 @@ function isLms(st: Encoded, p: number): boolean {
  * into `sa[0..n)`. The reduced string of the recursive call lives in the tail of `sa`.
  */
 function sais(st: Encoded, sa: Int32Array, n: number, k: number): void {
-  const counts = new Int32Array(k);
-  for (let i = 0; i < n; i++) counts[st[i] >> 1]++;
+  const counts = countChars(st, n, k);
   const bkt = new Int32Array(k);
 
   // 1. Sort the LMS substrings: place LMS positions at their bucket ends, then induce.
-  bucketEnds(counts, bkt, k);
+  bucketEnds(st, n, counts, bkt, k);
   sa.fill(-1, 0, n);
   for (let i = 1; i < n; i++) {
     if (isLms(st, i)) sa[--bkt[st[i] >> 1]] = i;
@@ -209,7 +237,7 @@ function sais(st: Encoded, sa: Int32Array, n: number, k: number): void {
   sa.fill(-1, n1, n);
 
   // 6. Place the sorted LMS suffixes at their bucket ends (right to left), then induce the rest.
-  bucketEnds(counts, bkt, k);
+  bucketEnds(st, n, counts, bkt, k);
   for (let i = n1 - 1; i >= 0; i--) {
     const p = sa[i];
     sa[i] = -1;
