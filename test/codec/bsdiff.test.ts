@@ -179,6 +179,21 @@ describe('bsdiff', () => {
     expect(recs.reduce((s, rec) => s + rec[1], 0)).toBeLessThan(100);
   });
 
+  it('works on unaligned subarray views', () => {
+    const r = rng(21);
+    const a = textLike(r, 20_000);
+    const b = mutate(r, a, 10);
+    const bigA = new Uint8Array(a.length + 7);
+    bigA.set(a, 3);
+    const bigB = new Uint8Array(b.length + 9);
+    bigB.set(b, 5);
+    const viewA = bigA.subarray(3, 3 + a.length);
+    const viewB = bigB.subarray(5, 5 + b.length);
+    const patch = bsdiff(viewA, viewB);
+    expect(Buffer.from(patch).equals(Buffer.from(bsdiff(a, b)))).toBe(true);
+    expect(Buffer.from(bspatch(viewA, patch, b.length)).equals(Buffer.from(b))).toBe(true);
+  });
+
   it('accepts a precomputed suffix array and validates its length', () => {
     const r = rng(9);
     const a = textLike(r, 10_000);
