@@ -4,10 +4,9 @@
  * `src/libostree/ostree-repo-refs.c`).
  *
  * Listing order: ostree prints refs in `GHashTable` iteration order; we reproduce it with
- * {@link ghashOrderEntries}, inserting refs in directory-listing order (heads, then each remote).
- * ostree inserts in `readdir()` order, ours is sorted, so the two can differ only where GLib's
- * table has hash collisions. Collection refs (`-c`) are printed sorted (their hash is not
- * modelled).
+ * {@link ghashOrderEntries}, inserting refs in the same `readdir()` order ostree does (heads, then
+ * each remote), so the output is identical even where GLib's table has hash collisions.
+ * Collection refs (`-c`) are printed sorted (their hash is not modelled).
  *
  * @module
  */
@@ -16,7 +15,7 @@ import { isChecksum } from '../format/checksum.js';
 import { ghashOrderEntries } from '../format/ghash-order.js';
 import { isValidRefFragment, parseRefspec, validateCollectionId, validateRef, isValidRemoteName, isValidCollectionId } from '../format/names.js';
 import type { Repo } from '../store/repo.js';
-import { readRef, writeRef, writeRefAlias, type RefLocation } from '../store/refs.js';
+import { listRefDirInReaddirOrder, readRef, writeRef, writeRefAlias, type RefLocation } from '../store/refs.js';
 
 /** One listed ref. */
 export interface RefEntry {
@@ -59,7 +58,7 @@ async function enumerate(
   aliasesOnly: boolean,
   out: Array<[string, RefEntry]>,
 ): Promise<void> {
-  const ents = (await repo.storage.list(dirRel)) ?? [];
+  const ents = (await listRefDirInReaddirOrder(repo.storage, dirRel)) ?? [];
   for (const e of ents) {
     if (!isValidRefFragment(e.name)) continue;
     const rel = `${dirRel}/${e.name}`;
@@ -113,7 +112,7 @@ export async function listRefs(repo: Repo, opts: ListRefsOptions = {}): Promise<
     }
   } else {
     await enumerate(repo, 'refs/heads', '', null, aliases, out);
-    const remotes = (await repo.storage.list('refs/remotes')) ?? [];
+    const remotes = (await listRefDirInReaddirOrder(repo.storage, 'refs/remotes')) ?? [];
     for (const r of remotes) {
       if (r.kind !== 'dir') continue;
       await enumerate(repo, `refs/remotes/${r.name}`, '', r.name, aliases, out);

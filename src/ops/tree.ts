@@ -102,45 +102,35 @@ async function fileEntry(repo: Repo, path: string, name: string, checksum: strin
 }
 
 /**
- * Normalize a path argument like `g_file_resolve_relative_path()` on a repo root: relative paths are
- * taken from `/`, empty and `.` components dropped, `..` climbs (never above `/`).
+ * Look up `path` starting at `from` (default: the root) the way `g_file_resolve_relative_path()`
+ * and `OstreeRepoFile` do: a leading `/` restarts at the root (also after `//` inside a path), every
+ * other component is a literal child name — `.` and `..` are not special, so they are never found.
+ * No symlinks are followed. Throws `OstreeError('NOT_FOUND')` "No such file or directory: P" (P
+ * being the path up to the first missing component) or "Not a directory".
  */
-export function normalizeTreePath(path: string): string {
-  const parts: string[] = [];
-  for (const p of path.split('/')) {
-    if (p === '' || p === '.') continue;
-    if (p === '..') parts.pop();
-    else parts.push(p);
-  }
-  return '/' + parts.join('/');
-}
-
-/**
- * Look up `path` in the tree under `root` (no symlinks are followed). Throws
- * `OstreeError('NOT_FOUND')` "No such file or directory: PATH" like `OstreeRepoFile` when a
- * component is missing, and "Not a directory" when a non-directory is traversed.
- */
-export async function lookupPath(repo: Repo, root: TreeEntry, path: string): Promise<TreeEntry> {
-  const norm = normalizeTreePath(path);
-  if (norm === '/') return root;
-  let cur = root;
-  const parts = norm.slice(1).split('/');
-  for (let i = 0; i < parts.length; i++) {
-    const name = parts[i]!;
-    if (cur.type !== 'dir') {
-      throw new OstreeError('NOT_FOUND', `Not a directory: ${cur.path}`, { data: { path: norm } });
+export async function lookupPath(repo: Repo, root: TreeEntry, path: string, from: TreeEntry = root): Promise<TreeEntry> {
+  let cur = from;
+  let rest = path;
+  for (;;) {
+    while (rest.startsWith('/')) {
+      cur = root;
+      rest = rest.slice(1);
     }
+    if (rest === '') return cur;
+    const slash = rest.indexOf('/');
+    const name = slash < 0 ? rest : rest.slice(0, slash);
+    rest = slash < 0 ? '' : rest.slice(slash + 1);
+    const here = join(cur.path, name);
+    if (cur.type !== 'dir') throw new OstreeError('NOT_FOUND', 'Not a directory', { data: { path: here } });
     const tree = await repo.loadDirtree(cur.contentsChecksum!);
     const f = tree.files.find((x) => x.name === name);
-    const here = join(cur.path, name);
     if (f) {
       cur = await fileEntry(repo, here, name, f.checksum);
       continue;
     }
     const d = tree.dirs.find((x) => x.name === name);
-    if (!d) throw new OstreeError('NOT_FOUND', `No such file or directory: ${norm}`, { data: { path: norm } });
+    if (!d) throw new OstreeError('NOT_FOUND', `No such file or directory: ${here}`, { data: { path: here } });
     const meta = await repo.loadDirmeta(d.meta);
     cur = { path: here, name, type: 'dir', mode: meta.mode, uid: meta.uid, gid: meta.gid, size: 0, checksum: d.meta, contentsChecksum: d.tree, xattrs: meta.xattrs };
   }
-  return cur;
 }

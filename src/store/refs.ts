@@ -8,7 +8,8 @@
 import { OstreeError } from '../errors.js';
 import { isChecksum } from '../format/checksum.js';
 import { validateRef as validateRefName, validateRemoteName, validateCollectionId, isValidRefFragment, parseRefspec } from '../format/names.js';
-import type { Storage } from './storage.js';
+import { opendir } from 'node:fs/promises';
+import { NodeStorage, isAbsent, type DirEntry, type Storage } from './storage.js';
 
 /** Where a ref lives. */
 export interface RefLocation {
@@ -153,6 +154,28 @@ export async function listRefs(storage: Storage, opts: { remotes?: boolean; mirr
         if (checksum) out.push({ collectionId: col.name, ref: h.name, checksum });
       }
     }
+  }
+  return out;
+}
+
+/**
+ * List a refs directory in the filesystem's `readdir()` order (not sorted), as ostree enumerates
+ * it — the order it inserts refs into its `GHashTable`, which decides `ostree refs` output order
+ * when hashes collide. Node's `readdir` sorts names, so this uses `opendir`. Non-Node storages fall
+ * back to {@link Storage.list}. Returns `null` when the directory does not exist.
+ */
+export async function listRefDirInReaddirOrder(storage: Storage, path: string): Promise<DirEntry[] | null> {
+  if (!(storage instanceof NodeStorage)) return storage.list(path);
+  let dir;
+  try {
+    dir = await opendir(storage.resolve(path));
+  } catch (e) {
+    if (isAbsent(e)) return null;
+    throw e;
+  }
+  const out: DirEntry[] = [];
+  for await (const d of dir) {
+    out.push({ name: d.name, kind: d.isDirectory() ? 'dir' : d.isSymbolicLink() ? 'symlink' : d.isFile() ? 'file' : 'other' });
   }
   return out;
 }

@@ -45,30 +45,40 @@ export const lsCommand: Command = {
     const [rev, ...paths] = args.positionals;
     if (rev === undefined) throw new OstreeError('INVALID_ARGUMENT', 'An COMMIT argument is required');
     const repo = await Repo.open(ctx.repoPath());
-    const r = await ls(repo, rev, { paths, recursive: v.recursive === true, dirOnly: v.dironly === true });
+    // One argument at a time, so entries of earlier paths are printed before a later one fails.
+    const opts = { recursive: v.recursive === true, dirOnly: v.dironly === true };
+    const groups = paths.length ? paths.map((p) => [p]) : [[]];
     if (v.json) {
-      const rows = r.entries.map((e) => ({
-        path: e.path,
-        type: e.type,
-        mode: e.mode & 0o7777,
-        uid: e.uid,
-        gid: e.gid,
-        size: e.size,
-        checksum: e.checksum,
-        ...(e.contentsChecksum ? { contentsChecksum: e.contentsChecksum } : {}),
-        ...(e.symlinkTarget !== undefined ? { target: e.symlinkTarget } : {}),
-        ...(v.xattrs ? { xattrs: jsonValue(e.xattrs as unknown as GVValue) } : {}),
-      }));
+      const rows: unknown[] = [];
+      for (const g of groups) {
+        for (const e of (await ls(repo, rev, { ...opts, paths: g })).entries) {
+          rows.push({
+            path: e.path,
+            type: e.type,
+            mode: e.mode & 0o7777,
+            uid: e.uid,
+            gid: e.gid,
+            size: e.size,
+            checksum: e.checksum,
+            ...(e.contentsChecksum ? { contentsChecksum: e.contentsChecksum } : {}),
+            ...(e.symlinkTarget !== undefined ? { target: e.symlinkTarget } : {}),
+            ...(v.xattrs ? { xattrs: jsonValue(e.xattrs as unknown as GVValue) } : {}),
+          });
+        }
+      }
       io.stdout.write(JSON.stringify(rows, null, 2) + '\n');
       return 0;
     }
-    if (v['nul-filenames-only']) {
-      io.stdout.write(r.entries.map((e) => `${e.path}\0`).join(''));
-      return 0;
+    for (const g of groups) {
+      const r = await ls(repo, rev, { ...opts, paths: g });
+      if (v['nul-filenames-only']) {
+        io.stdout.write(r.entries.map((e) => `${e.path}\0`).join(''));
+        continue;
+      }
+      const lines: string[] = [];
+      for (const e of r.entries) lines.push(await formatLsLine(e, { checksum: v.checksum === true, xattrs: v.xattrs === true }));
+      io.stdout.write(lines.map((l) => l + '\n').join(''));
     }
-    const lines: string[] = [];
-    for (const e of r.entries) lines.push(await formatLsLine(e, { checksum: v.checksum === true, xattrs: v.xattrs === true }));
-    io.stdout.write(lines.map((l) => l + '\n').join(''));
     return 0;
   },
 };
