@@ -344,3 +344,22 @@ interopSuite('mutating commands vs ostree (resulting repo state)', ['ostree'], (
 });
 
 
+
+// GVariant text output (`show --raw`, `--print-metadata-key`, file objects, `ls -X`) needs
+// src/gvariant/text.ts; these cases run once it exists.
+const hasText = existsSync(new URL('../../src/gvariant/text.ts', import.meta.url));
+interopSuite('GVariant text output vs ostree', ['ostree'], () => {
+  it.skipIf(!hasText)('show --raw / --print-metadata-key / file objects, log --raw, ls -X', async () => {
+    const repo = await copyFixture('archive');
+    await compareAll(repo, [
+      { args: ['show', '--print-metadata-key=version', 'test/main'] },
+      { args: ['show', '--print-metadata-key=ostree.ref-binding', 'test/main'] },
+      { args: ['show', '--raw', 'test/main'] },
+      { args: ['show', '--raw', '446a0ef11b7cc167f3b603e585c7eeeeb675faa412d5ec73f62988eb0b6c5488'] },
+      { args: ['show', '7cbc49f60ce9da632bc3293d5c52a07aac2e69514214d2fe8677b6c83e52d986'] },
+      { args: ['show', 'f66efa496a72379413c44593de510dc344beb045294f1a543da87b2b6118db35'] },
+      { args: ['log', '--raw', 'test/main'] },
+      { args: ['ls', '-X', '-R', 'test/main'] },
+    ]);
+  });
+});
