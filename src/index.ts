@@ -42,5 +42,22 @@ export type { CheckoutOptions, CheckoutProgress } from './ops/checkout.js';
 export { fsck } from './ops/fsck.js';
 export type { FsckOptions, FsckResult, FsckProblem, FsckProgress } from './ops/fsck.js';
 
+export { listRefs, listCollectionRefs, createRef, deleteRefs } from './ops/refs.js';
+export type { RefEntry, ListRefsOptions, CollectionRefEntry, CreateRefOptions } from './ops/refs.js';
+export { revParse, revParseSingle } from './ops/rev-parse.js';
+export { log } from './ops/log.js';
+export type { LogEntry, LogResult, LogOptions } from './ops/log.js';
+export { showObject, commitMetadataKey } from './ops/show.js';
+export type { ShownObject } from './ops/show.js';
+export { ls } from './ops/ls.js';
+export type { LsOptions, LsResult, TreeEntry } from './ops/ls.js';
+export { catFile } from './ops/cat.js';
+export { diffCommits } from './ops/diff.js';
+export type { DiffItem, DiffResult, DiffOptions } from './ops/diff.js';
+export { configGet, configSet, configUnset } from './ops/config.js';
+export { resetRef } from './ops/reset.js';
+export { remoteAdd, remoteDelete, remoteList, remoteGetUrl } from './ops/remote.js';
+export type { RemoteAddOptions, RemoteInfo } from './ops/remote.js';
+
 export { run } from './cli/main.js';
 export type { CliIO } from './cli/command.js';
