@@ -18,6 +18,8 @@ import { diffCommand } from './commands/diff.js';
 import { configCommand } from './commands/config.js';
 import { resetCommand } from './commands/reset.js';
 import { remoteCommand } from './commands/remote.js';
+import { gpgSignCommand } from './commands/gpg-sign.js';
+import { signCommand } from './commands/sign.js';
 import { summaryCommand } from './commands/summary.js';
 import { pruneCommand } from './commands/prune.js';
 
@@ -26,7 +28,7 @@ export type { CliIO } from './command.js';
 /** Every command, in help order. */
 export const COMMANDS: Command[] = [initCommand, commitCommand, checkoutCommand, fsckCommand,
   refsCommand, revParseCommand, logCommand, showCommand, lsCommand, catCommand, diffCommand, configCommand, resetCommand, remoteCommand,
-  summaryCommand, pruneCommand];
+  summaryCommand, pruneCommand, gpgSignCommand, signCommand];
 
 function mainHelp(): string {
   const lines = ['Usage:', '  ostree-ts COMMAND [OPTION…]', '', 'Builtin Commands:'];

@@ -10,6 +10,8 @@ import { parse as parseGVariantText } from '../../gvariant/text.js';
 import { Repo } from '../../store/repo.js';
 import { commit, type TreeSource } from '../../ops/commit.js';
 import { intOption, keyValue, many, one, ProgressRenderer, formatBytes, type Command } from '../command.js';
+import { signCommit } from '../../ops/sign.js';
+import { GPG_SIGN_OPTIONS, SIGN_OPTIONS, signersFromArgs } from '../signing-options.js';
 
 /** `commit` */
 export const commitCommand: Command = {
@@ -42,6 +44,8 @@ export const commitCommand: Command = {
     'generate-sizes': { type: 'boolean', description: 'Generate size information along with commit metadata' },
     fsync: { type: 'string', arg: 'POLICY', description: 'Specify how to invoke fsync() (true/false)' },
     timestamp: { type: 'string', arg: 'TIMESTAMP', description: 'Override the timestamp of the commit' },
+    ...GPG_SIGN_OPTIONS,
+    ...SIGN_OPTIONS,
   },
   async run(args, io, ctx) {
     const v = args.values;
@@ -79,6 +83,8 @@ export const commitCommand: Command = {
     let timestamp: string | bigint | undefined = one(v.timestamp);
     if (timestamp === undefined && io.env.SOURCE_DATE_EPOCH) timestamp = BigInt(io.env.SOURCE_DATE_EPOCH);
 
+    // Keys are resolved before committing so that a bad key or passphrase leaves no unsigned commit.
+    const signers = await signersFromArgs(v, io);
     const progress = new ProgressRenderer(io, ctx);
     const r = await commit(repo, {
       branch: one(v.branch),
@@ -107,6 +113,7 @@ export const commitCommand: Command = {
       },
     });
     progress.done();
+    if (signers.length > 0) await signCommit(repo, r.checksum, signers);
     if (v['table-output']) {
       const s = r.stats;
       io.stdout.write(

@@ -12,6 +12,7 @@ import { commitVersion } from '../../ops/show.js';
 import { one, type Command } from '../command.js';
 import { formatCommit, formatCommitDate, printVariant } from './dump.js';
 import type { GVValue } from '../../gvariant/value.js';
+import { GPG_VERIFY_OPTIONS, showCommitSignatures } from '../signing-options.js';
 
 /** JSON form of a commit used by `show --json` and `log --json`. */
 export function commitJson(checksum: string, c: Commit): Record<string, unknown> {
@@ -55,6 +56,9 @@ export const showCommand: Command = {
     raw: { type: 'boolean', description: 'Show raw variant data' },
     'no-byteswap': { type: 'boolean', short: 'B', description: 'Do not automatically convert variant data from big endian' },
     json: { type: 'boolean', description: 'Print the object as JSON' },
+    'gpg-verify': { type: 'boolean', description: 'Verify the commit GPG signatures; fail unless one is valid' },
+    'gpg-homedir': { type: 'string', arg: 'HOMEDIR', description: 'GPG Homedir to use when looking for keyrings' },
+    ...GPG_VERIFY_OPTIONS,
   },
   async run(args, io, ctx) {
     const v = args.values;
@@ -103,6 +107,7 @@ export const showCommand: Command = {
       return 0;
     }
     io.stdout.write(o.kind === 'commit' ? formatCommit(o.checksum, o.commit) : `${o.kind} ${o.checksum}\n`);
+    if (o.kind === 'commit') return showCommitSignatures(repo, o.checksum, v, io);
     return 0;
   },
 };
