@@ -123,14 +123,6 @@ export function sha256(data: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(data).digest());
 }
 
-/** The .xz check IDs this module computes. */
-export const enum CheckId {
-  None = 0,
-  Crc32 = 1,
-  Crc64 = 4,
-  Sha256 = 10,
-}
-
 /**
  * Size in bytes of the check field for a check ID (0..15), per xz-file-format.txt §2.1.1.2: IDs
  * come in groups of three sharing a size.

@@ -32,9 +32,13 @@ export class LzmaDecoder {
   probs: Uint16Array = new Uint16Array(probCount(4, 0));
   /** LZMA state 0..11. */
   state = 0;
+  /** Most recent match distance (0-based). */
   rep0 = 0;
+  /** Second most recent distance. */
   rep1 = 0;
+  /** Third most recent distance. */
   rep2 = 0;
+  /** Fourth most recent distance. */
   rep3 = 0;
 
   /** Set lc/lp/pb from the properties byte; returns false when invalid for LZMA2 (lc+lp > 4). */

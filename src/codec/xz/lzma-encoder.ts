@@ -61,7 +61,7 @@ function matchLen(buf: Uint8Array, a: number, b: number, limit: number): number 
 /**
  * Encode `buf` as a raw LZMA2 stream (chunks followed by the 0x00 end marker).
  *
- * @returns the LZMA2 bytes and the dictionary size the stream needs.
+ * `params.dictSize` bounds match distances; the caller declares it in the block header.
  */
 export function encodeLzma2(buf: Uint8Array, params: LzmaParams): Uint8Array {
   return new Lzma2Encoder(buf, params).run();

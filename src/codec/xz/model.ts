@@ -54,11 +54,15 @@ export const P_ALIGN = P_DIST_SPECIAL + (FULL_DISTANCES - DIST_MODEL_END);
 export const P_LEN = P_ALIGN + (1 << ALIGN_BITS);
 /** Size of one length coder: choice, choice2, low[16][8], mid[16][8], high[256]. */
 export const LEN_CODER_SIZE = 2 + 16 * 8 + 16 * 8 + 256;
-/** Offsets inside a length coder. */
+/** Offset of the first choice bit inside a length coder (0: length 2–9). */
 export const LEN_CHOICE = 0;
+/** Offset of the second choice bit (0: length 10–17, 1: 18–273). */
 export const LEN_CHOICE2 = 1;
+/** Offset of the low trees, 8 probabilities per posState. */
 export const LEN_LOW = 2;
+/** Offset of the mid trees, 8 probabilities per posState. */
 export const LEN_MID = 2 + 16 * 8;
+/** Offset of the high tree (256 probabilities). */
 export const LEN_HIGH = 2 + 16 * 8 * 2;
 /** Rep length coder. */
 export const P_REP_LEN = P_LEN + LEN_CODER_SIZE;

@@ -29,9 +29,13 @@ export function bitPrice(prob: number, bit: number): number {
 
 /** Range encoder writing into a fixed buffer (sized by the caller for one LZMA2 chunk). */
 export class RangeEncoder {
+  /** Low end of the interval (up to 2^32 + carry; kept as a double). */
   low = 0;
+  /** Interval width (unsigned 32-bit value). */
   range = 0xffffffff;
+  /** Byte held back until it is known whether a carry reaches it. */
   cache = 0;
+  /** Number of held-back bytes (the cache byte plus pending 0xFF bytes). */
   cacheSize = 1;
   /** Output buffer. */
   out: Uint8Array;
@@ -56,6 +60,7 @@ export class RangeEncoder {
     return this.outPos + this.cacheSize + 5;
   }
 
+  /** Move the top byte of {@link low} out (through the cache, resolving carries). */
   shiftLow(): void {
     const low = this.low;
     if (low < 0xff000000 || low >= 0x100000000) {
