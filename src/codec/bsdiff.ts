@@ -42,9 +42,10 @@ const CTRL_SIZE = 24;
  * ostree embeds in static-delta parts (see the module documentation). Apply it with
  * {@link bspatch} (or ostree's `B` opcode) given `newData.length`.
  *
- * Time is O(n) for the suffix array plus, for typical inputs, O(m log n) for the scan (upstream's
- * heuristics can degrade towards O(m · match length) on inputs with dense scattered changes, as
- * upstream does). Memory: 4 bytes per old byte for the suffix array (plus 2 while building it), the
+ * Time is O(n) for the suffix array plus, for typical inputs, O(m log n) for the scan. Like
+ * upstream, the heuristics can degrade towards quadratic time on highly repetitive inputs (the match
+ * extension loops span whole repeated regions); callers bound input sizes (ostree's
+ * `max-bsdiff-size`). Memory: 4 bytes per old byte for the suffix array (plus 2 while building it), the
  * output, and 20 bytes per control record.
  *
  * Mirrors `bsdiff()` of mendsley/bsdiff as used by `ostree-repo-static-delta-compilation.c`.
