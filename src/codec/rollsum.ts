@@ -135,7 +135,8 @@ export function rollsumChunks(data: Uint8Array): RollsumChunk[] {
     if (noMoreBoundaries) {
       len = Math.min(ROLLSUM_BLOB_MAX, remaining);
     } else {
-      // Same result as bupsplitFindOffset(data, start, remaining), in O(63 + log) per call.
+      // Same result as bupsplitFindOffset(data, start, remaining): scan the first 63 bytes (window
+      // still padded with the initial zeros), then take the next full-window boundary.
       len = bupsplitFindOffset(data, start, Math.min(BUP_WINDOW_SIZE - 1, remaining));
       if (len === 0) {
         const first = start + BUP_WINDOW_SIZE - 1;
