@@ -1,0 +1,167 @@
+/**
+ * Parallel xz compression of static-delta parts on `worker_threads`.
+ *
+ * Packaging: a worker must load JavaScript, but tests run this module from TypeScript source
+ * (vitest) while the package runs bundled `dist/` chunks. The pool therefore starts each worker
+ * on *the file this module was loaded from* (`import.meta.url`), and the module, when it finds
+ * itself in a worker started by the pool (a `workerData` marker), serves compression requests.
+ * That is only safe when loading the file has no other side effects, so the default URL is used
+ * only when it is a `.js`/`.mjs` file inside the ostree-ts package itself (its nearest
+ * `package.json` is named `ostree-ts`): the `dist/` chunks. Anywhere else — TypeScript source under
+ * vitest, the CommonJS build (no `import.meta.url`), or ostree-ts bundled into another program —
+ * compression runs in the main thread, unless the caller passes `workerUrl` explicitly (the
+ * benchmark bundle does, guarding its own top level with `isMainThread`).
+ *
+ * Each job transfers its payload to a worker and gets the compressed bytes back (no copies). Jobs
+ * complete in any order; callers keep their own order.
+ *
+ * @module
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
+import { xzCompress } from '../codec/xz/index.js';
+
+/** Compression settings of delta parts (`_ostree_lzma_compressor_new()`: preset 8, CRC64). */
+export const DELTA_XZ_PRESET = 8;
+
+const MARKER = 'ostreeTsDeltaXzWorker';
+
+interface Job {
+  id: number;
+  payload: Uint8Array;
+}
+
+interface Reply {
+  id: number;
+  out?: Uint8Array;
+  error?: string;
+}
+
+/** Compress a part payload in the current thread (xz preset 8, CRC64). */
+export function compressDeltaPayload(payload: Uint8Array): Uint8Array {
+  return xzCompress(payload, { preset: DELTA_XZ_PRESET, check: 'crc64' });
+}
+
+function serve(port: MessagePort): void {
+  port.on('message', (job: Job) => {
+    try {
+      const out = compressDeltaPayload(job.payload);
+      port.postMessage({ id: job.id, out } satisfies Reply, [out.buffer as ArrayBuffer]);
+    } catch (e) {
+      port.postMessage({ id: job.id, error: (e as Error)?.message ?? String(e) } satisfies Reply);
+    }
+  });
+}
+
+if (!isMainThread && parentPort && (workerData as Record<string, unknown> | null)?.[MARKER] === true) serve(parentPort);
+
+/** A pool compressing delta payloads; `parallel` is the number of workers (0 = main thread). */
+export interface CompressPool {
+  readonly parallel: number;
+  /** Compress `payload` (its buffer may be transferred: do not use it afterwards). */
+  compress(payload: Uint8Array): Promise<Uint8Array>;
+  /** Stop the workers. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link createCompressPool}. */
+export interface CompressPoolOptions {
+  /** Worker count; default `availableParallelism()`; 0 forces the main thread. */
+  workers?: number;
+  /** Module to start workers from (must evaluate this module without other side effects). */
+  workerUrl?: URL | string;
+}
+
+function ownModuleUrl(): URL | null {
+  let url: string | undefined;
+  try {
+    url = import.meta.url;
+  } catch {
+    return null;
+  }
+  if (typeof url !== 'string' || !url.startsWith('file:') || !/\.m?js$/.test(url)) return null;
+  try {
+    let dir = dirname(fileURLToPath(url));
+    for (let i = 0; i < 4; i++) {
+      const pj = join(dir, 'package.json');
+      if (existsSync(pj)) return (JSON.parse(readFileSync(pj, 'utf8')) as { name?: string }).name === 'ostree-ts' ? new URL(url) : null;
+      dir = dirname(dir);
+    }
+  } catch {
+    return null;
+  }
+  return null;
+}
+
+/** The main-thread pool (also used as the fallback). */
+function mainThreadPool(): CompressPool {
+  return {
+    parallel: 0,
+    compress: async (payload) => compressDeltaPayload(payload),
+    close: async () => undefined,
+  };
+}
+
+/**
+ * Create a compression pool: workers when a loadable module URL is known (see the module notes),
+ * else the main thread.
+ */
+export function createCompressPool(opts: CompressPoolOptions = {}): CompressPool {
+  const n = opts.workers ?? availableParallelism();
+  if (!Number.isInteger(n) || n < 0) throw new RangeError('createCompressPool: workers must be a non-negative integer');
+  const url = opts.workerUrl !== undefined ? new URL(String(opts.workerUrl)) : ownModuleUrl();
+  if (n === 0 || url === null) return mainThreadPool();
+  const workers: Array<{ w: Worker; busy: boolean }> = [];
+  const pending = new Map<number, { resolve: (b: Uint8Array) => void; reject: (e: unknown) => void; worker: number }>();
+  const queue: Array<{ job: Job; resolve: (b: Uint8Array) => void; reject: (e: unknown) => void }> = [];
+  let nextId = 0;
+  let failed: unknown = null;
+  const dispatch = (): void => {
+    for (let i = 0; i < workers.length && queue.length > 0; i++) {
+      const slot = workers[i]!;
+      if (slot.busy) continue;
+      const q = queue.shift()!;
+      slot.busy = true;
+      pending.set(q.job.id, { resolve: q.resolve, reject: q.reject, worker: i });
+      const buf = q.job.payload.buffer as ArrayBuffer;
+      const whole = q.job.payload.byteOffset === 0 && q.job.payload.byteLength === buf.byteLength;
+      slot.w.postMessage(q.job, whole ? [buf] : []);
+    }
+  };
+  for (let i = 0; i < n; i++) {
+    const w = new Worker(url, { workerData: { [MARKER]: true } });
+    w.on('message', (r: Reply) => {
+      const p = pending.get(r.id);
+      if (!p) return;
+      pending.delete(r.id);
+      workers[p.worker]!.busy = false;
+      if (r.error !== undefined) p.reject(new Error(`delta part compression failed: ${r.error}`));
+      else p.resolve(r.out!);
+      dispatch();
+    });
+    w.on('error', (e) => {
+      failed = e;
+      for (const [id, p] of pending) if (p.worker === i) {
+        pending.delete(id);
+        p.reject(e);
+      }
+    });
+    workers.push({ w, busy: false });
+  }
+  return {
+    parallel: n,
+    compress(payload) {
+      if (failed) return Promise.reject(failed);
+      return new Promise((resolve, reject) => {
+        queue.push({ job: { id: nextId++, payload }, resolve, reject });
+        dispatch();
+      });
+    },
+    async close() {
+      await Promise.all(workers.map((s) => s.w.terminate()));
+    },
+  };
+}
