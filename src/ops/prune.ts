@@ -39,6 +39,7 @@ import { lockRepo } from '../store/lock.js';
 import { Reachable, traverseCommit } from './traverse.js';
 import { listDeltaNames } from './summary.js';
 import { parseTimestamp } from './commit.js';
+import { loadConfigForWrite, saveConfig } from './config.js';
 
 /** Options of {@link prune}, named after `ostree prune`'s. */
 export interface PruneOptions {
@@ -143,8 +144,9 @@ async function localCollectionRefs(repo: Repo): Promise<Array<{ name: string; ch
 /** Enable `core.tombstone-commits` (`ot_enable_tombstone_commits()`, `src/ostree/ot-main.c`). */
 async function enableTombstones(repo: Repo): Promise<void> {
   if (repo.config.getBoolean('core', 'tombstone-commits', false)) return;
-  repo.config.setBoolean('core', 'tombstone-commits', true);
-  await repo.writeConfig();
+  const kf = await loadConfigForWrite(repo);
+  kf.setBoolean('core', 'tombstone-commits', true);
+  await saveConfig(repo, kf);
 }
 
 /** `ostree_repo_delete_object()`: the object, plus for a commit its commitmeta, partial marker and tombstone. */

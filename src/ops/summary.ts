@@ -59,6 +59,7 @@ import {
 import type { Repo } from '../store/repo.js';
 import { lockRepo } from '../store/lock.js';
 import { readRef } from '../store/refs.js';
+import { loadConfigForWrite, saveConfig } from './config.js';
 
 /** The ref `ostree summary -u` maintains in collection repositories (`OSTREE_REPO_METADATA_REF`). */
 export const METADATA_REF = 'ostree-metadata';
@@ -178,8 +179,10 @@ async function superblockDigest(repo: Repo, name: string): Promise<string> {
  */
 export async function reindexDeltas(repo: Repo, names?: readonly string[], digests?: ReadonlyMap<string, string>): Promise<{ written: number; deleted: number }> {
   if (repo.config.getBoolean('core', 'indexed-deltas', false) !== true) {
-    repo.config.setBoolean('core', 'indexed-deltas', true);
-    await repo.writeConfig();
+    // ostree copies the config as loaded without G_KEY_FILE_KEEP_COMMENTS, sets the key, writes it
+    const kf = await loadConfigForWrite(repo);
+    kf.setBoolean('core', 'indexed-deltas', true);
+    await saveConfig(repo, kf);
   }
   const byTarget = new Map<string, Array<string | null>>();
   for (const t of await listDeltaIndexes(repo)) byTarget.set(t, []);

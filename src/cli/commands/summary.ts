@@ -31,7 +31,7 @@ export function gFormatSize(n: number | bigint): string {
     f *= 1000;
     i++;
   }
-  return `${(v / f).toFixed(1)} ${units[i]}`;
+  return `${(v / f).toFixed(1)}\u00a0${units[i]}`; // GLib separates number and unit with U+00A0
 }
 
 /** `uint64_secs_to_iso8601()`: local time as `%FT%T%:::z` (e.g. `2020-01-01T00:00:00+00`). */
