@@ -559,6 +559,8 @@ function decArray(ctx: Ctx, t: GVType, s: number, e: number, depth: number): GVV
   if (tableSize % w !== 0) throw invalid('array offset table size is not a multiple of the offset width', s + lastEnd);
   const n = tableSize / w;
   if (n === 0) throw invalid('non-empty array has no elements', s);
+  // GLib ≥ 2.74.x (CVE-2023-32665 hardening): the offset width must be the minimal one.
+  if (lastEnd + n * offsetWidth(lastEnd, n) !== size) notNormal(ctx, 'framing offsets wider than needed', e - w);
   const out: GVValue[] = new Array(n);
   const mask = el.align - 1;
   const b = ctx.b;
@@ -622,6 +624,10 @@ function decTuple(ctx: Ctx, t: GVType, s: number, e: number, depth: number): GVV
     return out;
   }
   if (ptr !== off) notNormal(ctx, 'unused bytes before the tuple offset table', s + off);
+  const k = t.nOffsets;
+  if (k > 0 && w > 0 && ptr + k * offsetWidth(ptr, k) !== size) {
+    notNormal(ctx, 'framing offsets wider than needed', s + ptr);
+  }
   return out;
 }
 
