@@ -22,13 +22,14 @@ import { gpgSignCommand } from './commands/gpg-sign.js';
 import { signCommand } from './commands/sign.js';
 import { summaryCommand } from './commands/summary.js';
 import { pruneCommand } from './commands/prune.js';
+import { staticDeltaCommand } from './commands/static-delta.js';
 
 export type { CliIO } from './command.js';
 
 /** Every command, in help order. */
 export const COMMANDS: Command[] = [initCommand, commitCommand, checkoutCommand, fsckCommand,
   refsCommand, revParseCommand, logCommand, showCommand, lsCommand, catCommand, diffCommand, configCommand, resetCommand, remoteCommand,
-  summaryCommand, pruneCommand, gpgSignCommand, signCommand];
+  summaryCommand, pruneCommand, gpgSignCommand, signCommand, staticDeltaCommand];
 
 function mainHelp(): string {
   const lines = ['Usage:', '  ostree-ts COMMAND [OPTION…]', '', 'Builtin Commands:'];
