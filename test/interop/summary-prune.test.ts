@@ -1,8 +1,7 @@
 /**
  * Interop: our `summary -u` against `ostree summary -u` (decoded and byte-identical with ostree's
- * clock readings replayed), ostree reading our summary (`summary --view`, `pull`), and `prune`
- * with each option set run on copies of the same repo by ostree and by us, comparing the
- * surviving files exactly.
+ * clock readings replayed) and ostree reading our summary (`summary --view`, `pull`). Prune is in
+ * summary-prune-prune.test.ts.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +9,6 @@ import { expect, it } from 'vitest';
 import { interopSuite, ostree, run, serveDirectory, tmpdir } from './harness.js';
 import { Repo } from '../../src/store/repo.js';
 import { updateSummary } from '../../src/ops/summary.js';
-import { prune, type PruneOptions } from '../../src/ops/prune.js';
 import { decodeSummary, summaryInfo } from '../../src/format/summary.js';
 import { decodeCommit } from '../../src/format/commit.js';
 import { parseMetadataValue, formatSummaryView } from '../../src/cli/commands/summary.js';
@@ -139,7 +137,7 @@ function sameTree(a: string, b: string, sub: string): void {
   expect(listFiles(b, sub)).toEqual(listFiles(a, sub));
 }
 
-interopSuite('summary and prune against ostree', ['ostree'], () => {
+interopSuite('summary against ostree', ['ostree'], () => {
   for (const [label, n, cid, deltas] of [
     ['1 ref', 1, undefined, false],
     ['3 refs', 3, undefined, false],
@@ -215,124 +213,4 @@ interopSuite('summary and prune against ostree', ['ostree'], () => {
     }
   }, 60_000);
 
-  // ---------------------------------------------------------------------------------------------
-  // prune
-
-  async function buildPruneRepo(base: string, opts: { tombstones?: boolean; collectionId?: string; noMirror?: boolean } = {}): Promise<{ repo: string; main: string[]; other: string[]; orphan: string }> {
-    const repo = join(base, 'repo');
-    await ostree(repo, 'init', '--mode=archive', ...(opts.collectionId ? [`--collection-id=${opts.collectionId}`] : []));
-    const main: string[] = [];
-    for (let i = 0; i < 5; i++) {
-      const t = tree(join(base, `m${i}`), { 'common.txt': 'common\n', 'v.txt': `main ${i}\n`, [`dir${i % 2}/x.txt`]: `x${i}`, 'big.bin': 'b'.repeat(2000 + i) });
-      main.push(await commit(repo, 'main', t, T0 + i * day, { version: `m${i}` }));
-    }
-    const other: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      const t = tree(join(base, `o${i}`), { 'common.txt': 'common\n', 'o.txt': `other ${i}\n` });
-      other.push(await commit(repo, 'other', t, T0 + (i * 2 + 1) * day));
-    }
-    const orphanTree = tree(join(base, 'orph'), { 'orphan.txt': 'only here\n', 'common.txt': 'common\n' });
-    const orphan = await commit(repo, 'tmp-branch', orphanTree, T0 + 10 * day);
-    await ostree(repo, 'refs', '--delete', 'tmp-branch');
-    writeRefFile(repo, 'refs/remotes/origin/x', main[1]!);
-    await ostree(repo, 'remote', 'add', '--no-gpg-verify', 'origin', 'http://127.0.0.1:1/none');
-    if (!opts.noMirror) writeRefFile(repo, 'refs/mirrors/org.example.Mirror/m', other[0]!);
-    await ostree(repo, 'static-delta', 'generate', `--from=${main[3]}`, `--to=${main[4]}`);
-    await ostree(repo, 'static-delta', 'generate', `--from=${main[1]}`, `--to=${main[2]}`);
-    await ostree(repo, 'static-delta', 'generate', '--empty', `--to=${orphan}`);
-    // a stale cached summary of an unknown remote
-    mkdirSync(join(repo, 'tmp/cache/summaries'), { recursive: true });
-    writeFileSync(join(repo, 'tmp/cache/summaries/gone'), 'x');
-    writeFileSync(join(repo, 'tmp/cache/summaries/origin'), 'x');
-    if (opts.tombstones) await ostree(repo, 'config', 'set', 'core.tombstone-commits', 'true');
-    return { repo, main, other, orphan };
-  }
-
-  function toOpts(args: string[]): PruneOptions {
-    const o: PruneOptions = {};
-    for (const a of args) {
-      const [k, v] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, ''];
-      if (k === '--refs-only') o.refsOnly = true;
-      else if (k === '--depth') o.depth = Number(v);
-      else if (k === '--no-prune') o.noPrune = true;
-      else if (k === '--commit-only') o.commitOnly = true;
-      else if (k === '--keep-younger-than') o.keepYoungerThan = v;
-      else if (k === '--only-branch') o.onlyBranches = [...(o.onlyBranches ?? []), v];
-      else if (k === '--retain-branch-depth') o.retainBranchDepth = [...(o.retainBranchDepth ?? []), [v.slice(0, v.lastIndexOf('=')), Number(v.slice(v.lastIndexOf('=') + 1))]];
-      else if (k === '--delete-commit') o.deleteCommit = v;
-      else if (k === '--static-deltas-only') o.staticDeltasOnly = true;
-      else throw new Error(a);
-    }
-    return o;
-  }
-
-  // With --keep-younger-than / --retain-branch-depth / --only-branch ostree ignores refs/mirrors
-  // (deviation 2 in ops/prune.ts), so those cases run on a repo without a mirror ref.
-  const cases: Array<[string, (r: { main: string[]; other: string[]; orphan: string }) => string[], { tombstones?: boolean; noMirror?: boolean }?]> = [
-    ['no options', () => []],
-    ['--refs-only', () => ['--refs-only']],
-    ['--refs-only --depth=0', () => ['--refs-only', '--depth=0']],
-    ['--refs-only --depth=1', () => ['--refs-only', '--depth=1']],
-    ['--depth=0', () => ['--depth=0']],
-    ['--keep-younger-than', () => ['--keep-younger-than=2020-01-03 00:00:00 +0000'], { noMirror: true }],
-    ['--only-branch --depth=0', () => ['--only-branch=main', '--depth=0'], { noMirror: true }],
-    ['--retain-branch-depth', () => ['--retain-branch-depth=main=1', '--depth=0'], { noMirror: true }],
-    ['--retain-branch-depth with --only-branch', () => ['--only-branch=other', '--only-branch=main', '--retain-branch-depth=main=2', '--depth=0'], { noMirror: true }],
-    ['--commit-only --refs-only --depth=0', () => ['--commit-only', '--refs-only', '--depth=0']],
-    ['--no-prune --refs-only --depth=0', () => ['--no-prune', '--refs-only', '--depth=0']],
-    ['--delete-commit', (r) => [`--delete-commit=${r.main[0]}`]],
-    ['--delete-commit --static-deltas-only', (r) => [`--delete-commit=${r.main[2]}`, '--static-deltas-only']],
-    ['tombstones + --refs-only --depth=0', () => ['--refs-only', '--depth=0'], { tombstones: true }],
-  ];
-  for (const [label, argsOf, o] of cases) {
-    it(`prune ${label}: same survivors, refs, config and output as ostree`, async () => {
-      const base = tmpdir();
-      const built = await buildPruneRepo(base, o);
-      const ours = join(base, 'ours');
-      await cp(built.repo, ours);
-      const args = argsOf(built);
-      const theirs = await ostree(built.repo, 'prune', ...args);
-      const r = await cli(['prune', `--repo=${ours}`, ...args]);
-      expect(r.stderr).toBe('');
-      expect(r.code).toBe(0);
-      expect(r.stdout).toBe(theirs.stdout);
-      for (const sub of ['objects', 'refs', 'state', 'delta-indexes']) sameTree(built.repo, ours, sub);
-      if (!args.includes('--no-prune')) sameTree(built.repo, ours, 'deltas');
-      expect(readFileSync(join(ours, 'config'), 'utf8')).toBe(readFileSync(join(built.repo, 'config'), 'utf8'));
-      for (const f of listFiles(ours, 'objects').filter((x) => x.endsWith('.tombstone-commit'))) {
-        expect(readFileSync(join(ours, f)).equals(readFileSync(join(built.repo, f)))).toBe(true);
-      }
-      // the result is a valid repository for ostree
-      await ostree(ours, 'fsck');
-      // and the library result agrees with the CLI text
-      void toOpts;
-    }, 60_000);
-  }
-
-  it('prune --keep-younger-than keeps commits mirror refs point at (ostree would leave the ref dangling)', async () => {
-    const base = tmpdir();
-    const built = await buildPruneRepo(base);
-    const ours = join(base, 'ours');
-    await cp(built.repo, ours);
-    const args = ['--keep-younger-than=2020-01-03 00:00:00 +0000'];
-    await ostree(built.repo, 'prune', ...args);
-    const r = await prune(await Repo.open(ours), toOpts(args));
-    const objPath = (c: string) => `objects/${c.slice(0, 2)}/${c.slice(2)}.commit`;
-    expect(existsSync(join(built.repo, objPath(built.other[0]!)))).toBe(false); // ostree: dangling mirror ref
-    expect(existsSync(join(ours, objPath(built.other[0]!)))).toBe(true);
-    const theirs = new Set(listFiles(built.repo, 'objects'));
-    const kept = listFiles(ours, 'objects');
-    for (const f of theirs) expect(kept).toContain(f);
-    expect(kept.length - theirs.size).toBe(3); // the mirror's commit, its root dirtree and o.txt
-    expect(r.objectsPruned).toBeGreaterThan(0);
-  }, 60_000);
-
-  it('prune refuses to delete a referenced commit, like ostree', async () => {
-    const base = tmpdir();
-    const built = await buildPruneRepo(base);
-    const theirs = await ostree(built.repo, 'prune', `--delete-commit=${built.main[4]}`, { allowFail: true });
-    expect(theirs.code).not.toBe(0);
-    await expect(prune(await Repo.open(built.repo), { deleteCommit: built.main[4] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-    expect(statSync(join(built.repo, 'objects', built.main[4]!.slice(0, 2), `${built.main[4]!.slice(2)}.commit`)).isFile()).toBe(true);
-  }, 60_000);
 });
