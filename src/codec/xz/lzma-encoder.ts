@@ -239,21 +239,8 @@ class Lzma2Encoder {
       const prev = pos > 0 ? buf[pos - 1] : 0;
       const base = P_LITERAL + 0x300 * (((pos & this.lpMask) << this.lc) + (prev >>> (8 - this.lc)));
       const cur = buf[pos];
-      if (state < 7) {
-        rc.tree(probs, base, 8, cur);
-      } else {
-        let mb = buf[pos - this.rep0 - 1];
-        let offs = 0x100;
-        let sym = 1;
-        for (let i = 7; i >= 0; i--) {
-          mb <<= 1;
-          const matchBit = mb & offs;
-          const bit = (cur >>> i) & 1;
-          rc.bit(probs, base + offs + matchBit + sym, bit);
-          sym = (sym << 1) | bit;
-          offs &= bit ? matchBit : ~matchBit;
-        }
-      }
+      if (state < 7) rc.literal(probs, base, cur);
+      else rc.matchedLiteral(probs, base, cur, buf[pos - this.rep0 - 1]);
       this.state = state < 4 ? 0 : state < 10 ? state - 3 : state - 6;
       return;
     }

@@ -97,6 +97,73 @@ export class RangeEncoder {
     }
   }
 
+  /** Encode a plain literal: the 8 bits of `sym` through the bit tree at `base` (hot path, all locals). */
+  literal(probs: Uint16Array, base: number, sym: number): void {
+    let range = this.range;
+    let low = this.low;
+    let m = 1;
+    for (let i = 7; i >= 0; i--) {
+      const b = (sym >>> i) & 1;
+      const idx = base + m;
+      const p = probs[idx];
+      const bound = (range >>> 11) * p;
+      if (b === 0) {
+        range = bound;
+        probs[idx] = p + ((2048 - p) >>> 5);
+      } else {
+        low += bound;
+        range -= bound;
+        probs[idx] = p - (p >>> 5);
+      }
+      // One shift always suffices: after a bit, range ≥ 2^24 · 31/2048 > 2^16.
+      if (range < 0x1000000) {
+        range *= 256;
+        this.low = low;
+        this.shiftLow();
+        low = this.low;
+      }
+      m = (m << 1) | b;
+    }
+    this.range = range;
+    this.low = low;
+  }
+
+  /** Encode a literal after a match: bits of `sym` with the context of `matchByte`. */
+  matchedLiteral(probs: Uint16Array, base: number, sym: number, matchByte: number): void {
+    let range = this.range;
+    let low = this.low;
+    let offs = 0x100;
+    let m = 1;
+    let mb = matchByte;
+    for (let i = 7; i >= 0; i--) {
+      mb <<= 1;
+      const matchBit = mb & offs;
+      const b = (sym >>> i) & 1;
+      const idx = base + offs + matchBit + m;
+      const p = probs[idx];
+      const bound = (range >>> 11) * p;
+      if (b === 0) {
+        range = bound;
+        probs[idx] = p + ((2048 - p) >>> 5);
+        offs &= ~matchBit;
+      } else {
+        low += bound;
+        range -= bound;
+        probs[idx] = p - (p >>> 5);
+        offs &= matchBit;
+      }
+      if (range < 0x1000000) {
+        range *= 256;
+        this.low = low;
+        this.shiftLow();
+        low = this.low;
+      }
+      m = (m << 1) | b;
+    }
+    this.range = range;
+    this.low = low;
+  }
+
   /** Encode the low `n` bits of `v`, most significant first, with fixed probability 1/2. */
   direct(v: number, n: number): void {
     for (let i = n - 1; i >= 0; i--) {
