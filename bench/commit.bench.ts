@@ -1,0 +1,159 @@
+/**
+ * Commit benchmark: `ostree commit` vs ours on the same generated tree (≈108 MB, ≈4 900 files,
+ * see bench/trees.ts), in one run, for three configurations:
+ *
+ * - `archive`: `ostree init --mode=archive` + `commit --owner-uid=0 --owner-gid=0 --timestamp=… -b x`
+ * - `bare-user-only`: the same into a bare-user-only repo
+ * - `archive --generate-sizes`: archive with `--generate-sizes` (ours then compresses with the
+ *   zlib-exact flavour so the sizes, and hence the checksum, equal ostree's)
+ *
+ * Ours runs as a CHILD PROCESS of this bundle (`node bench/out/commit.mjs --child …`), i.e. the very
+ * same source code as the library, started cold like the `ostree` binary and measured by the same
+ * `timeCommand` wrapper (wall time including process start-up, peak RSS of the child). This is the
+ * fairer comparison: an in-process run would share warm JIT state and the bench's own heap, and the
+ * built CLI (`dist/`) may be stale or unbuildable while other modules are in flight.
+ *
+ * Each configuration runs `--runs=N` times (default 3), alternating ostree/ours, each into a fresh
+ * repo; the median wall time and the largest peak RSS are reported. Usage:
+ * `node bench/run.mjs commit [-- --runs=3 --mb=100]`.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync, lstatSync, rmSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tmpdir, cpus } from 'node:os';
+import { timeCommand, type Measured } from './lib.js';
+import { ensureBenchTree } from './trees.js';
+import { Repo } from '../src/store/repo.js';
+import { commit } from '../src/ops/commit.js';
+
+const TIMESTAMP = '2020-01-01 00:00:00 +0000';
+
+interface Config {
+  name: string;
+  mode: 'archive' | 'bare-user-only';
+  sizes: boolean;
+}
+
+const CONFIGS: Config[] = [
+  { name: 'archive', mode: 'archive', sizes: false },
+  { name: 'bare-user-only', mode: 'bare-user-only', sizes: false },
+  { name: 'archive --generate-sizes', mode: 'archive', sizes: true },
+];
+
+/** Child mode: `--child MODE SIZES REPO TREE` → init + commit, print the checksum. */
+async function child(argv: string[]): Promise<void> {
+  const [mode, sizes, repoPath, tree] = argv;
+  // Keep the event loop alive: store/lock.ts unrefs its flock(1) holder, so awaiting its release
+  // with nothing else pending would end the process with "unsettled top-level await" (exit 13).
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  const repo = await Repo.init(repoPath!, { mode: mode as Config['mode'] });
+  const r = await commit(repo, {
+    branch: 'x',
+    subject: 'bench',
+    timestamp: TIMESTAMP,
+    ownerUid: 0,
+    ownerGid: 0,
+    generateSizes: sizes === '1',
+    trees: [{ kind: 'dir', path: tree! }],
+  });
+  process.stdout.write(`${r.checksum}\n`);
+  clearInterval(keepAlive);
+}
+
+/** Sum of `.filez` (archive) or content-file bytes under `objects/`. */
+function objectBytes(repo: string): { filez: number; objects: number } {
+  let filez = 0;
+  let objects = 0;
+  const od = join(repo, 'objects');
+  for (const sub of readdirSync(od)) {
+    for (const f of readdirSync(join(od, sub))) {
+      const st = lstatSync(join(od, sub, f));
+      objects++;
+      if (f.endsWith('.filez') || f.endsWith('.file')) filez += st.size;
+    }
+  }
+  return { filez, objects };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function mb(n: number): string {
+  return (n / 1e6).toFixed(1);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const runs = Number(/^--runs=(\d+)$/.exec(args.find((a) => a.startsWith('--runs=')) ?? '')?.[1] ?? 3);
+  const totalMb = Number(/^--mb=(\d+)$/.exec(args.find((a) => a.startsWith('--mb=')) ?? '')?.[1] ?? 100);
+  const only = args.find((a) => a.startsWith('--only='))?.slice(7);
+  const self = fileURLToPath(import.meta.url);
+
+  const treeDir = join(tmpdir(), `ostree-ts-bench-tree-${totalMb}m`);
+  const stats = ensureBenchTree(treeDir, { totalBytes: totalMb * 1024 * 1024 });
+  console.log(
+    `tree ${treeDir}: ${stats.files} files (${stats.duplicates} duplicates), ${stats.dirs} dirs, ${stats.symlinks} symlinks, ` +
+      `${mb(stats.bytes)} MB${stats.ms ? ` (generated in ${stats.ms.toFixed(0)} ms)` : ' (cached)'}`,
+  );
+  console.log(`machine: ${cpus().length}× ${cpus()[0]?.model ?? '?'}, node ${process.version}; runs per row: ${runs} (median)`);
+  // Warm the page cache so neither side pays the first read of the tree.
+  spawnSync('tar', ['cf', '/dev/null', '-C', treeDir, '.']);
+
+  const scratch = join(tmpdir(), `ostree-ts-bench-commit-${process.pid}`);
+  mkdirSync(scratch, { recursive: true });
+  try {
+    for (const cfg of CONFIGS) {
+      if (only && !cfg.name.includes(only)) continue;
+      const ours: Measured[] = [];
+      const theirs: Measured[] = [];
+      let csumOurs = '';
+      let csumTheirs = '';
+      let sizeOurs = { filez: 0, objects: 0 };
+      let sizeTheirs = { filez: 0, objects: 0 };
+      for (let i = 0; i < runs; i++) {
+        const rt = join(scratch, `theirs-${i}`);
+        const ro = join(scratch, `ours-${i}`);
+        rmSync(rt, { recursive: true, force: true });
+        rmSync(ro, { recursive: true, force: true });
+        const init = spawnSync('ostree', [`--repo=${rt}`, 'init', `--mode=${cfg.mode}`]);
+        if (init.status !== 0) throw new Error(`ostree init: ${init.stderr}`);
+        const t = timeCommand([
+          'ostree', `--repo=${rt}`, 'commit', '--owner-uid=0', '--owner-gid=0', `--timestamp=${TIMESTAMP}`,
+          '-b', 'x', '-s', 'bench', ...(cfg.sizes ? ['--generate-sizes'] : []), `--tree=dir=${treeDir}`,
+        ]);
+        theirs.push(t);
+        csumTheirs = t.stdout!.toString().trim();
+        // ours includes `init` in the child (a few ms); ostree's init ran outside the timing.
+        const o = timeCommand([process.execPath, self, '--child', cfg.mode, cfg.sizes ? '1' : '0', ro, treeDir]);
+        ours.push(o);
+        csumOurs = o.stdout!.toString().trim();
+        if (i === runs - 1) {
+          sizeTheirs = objectBytes(rt);
+          sizeOurs = objectBytes(ro);
+        }
+        rmSync(rt, { recursive: true, force: true });
+        rmSync(ro, { recursive: true, force: true });
+      }
+      const mo = median(ours.map((m) => m.ms));
+      const mt = median(theirs.map((m) => m.ms));
+      const ro = Math.max(...ours.map((m) => m.maxRssKiB));
+      const rt = Math.max(...theirs.map((m) => m.maxRssKiB));
+      const kind = cfg.mode === 'archive' ? 'filez' : 'content';
+      console.log(
+        `  ${cfg.name.padEnd(26)} ours ${mo.toFixed(0).padStart(6)} ms  ostree ${mt.toFixed(0).padStart(6)} ms  ratio ${(mo / mt).toFixed(2)}x  ` +
+          `rss ours ${(ro / 1024).toFixed(0)} MiB ostree ${(rt / 1024).toFixed(0)} MiB  ` +
+          `${kind} ours ${mb(sizeOurs.filez)} MB ostree ${mb(sizeTheirs.filez)} MB  objects ${sizeOurs.objects}/${sizeTheirs.objects}  ` +
+          `checksums ${csumOurs === csumTheirs ? 'MATCH' : `DIFFER (ours ${csumOurs.slice(0, 12)} ostree ${csumTheirs.slice(0, 12)})`}`,
+      );
+      console.log(`    runs ours [${ours.map((m) => m.ms.toFixed(0)).join(', ')}] ostree [${theirs.map((m) => m.ms.toFixed(0)).join(', ')}]`);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === '--child') await child(process.argv.slice(3));
+else await main();
