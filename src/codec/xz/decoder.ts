@@ -123,20 +123,17 @@ export function xzDecompress(data: Uint8Array, opts: XzDecompressOptions = {}): 
   const memlimit = opts.memlimit ?? Number.MAX_SAFE_INTEGER;
   if (!(data instanceof Uint8Array)) throw new TypeError('xzDecompress: data must be a Uint8Array');
   if (!(maxOutput >= 0)) throw new RangeError('xzDecompress: maxOutput must be ≥ 0');
-  const out = new Output(Math.min(Math.max(data.length * 4, 1 << 16), 1 << 30), maxOutput);
+  const out = new Output(Math.min(Math.max(data.length * 4, 1 << 16), 1 << 28), maxOutput);
   const r = new Reader(data);
   const lz = new LzmaDecoder();
-  let streams = 0;
   while (true) {
     decodeStream(r, out, lz, memlimit);
-    streams++;
     // Stream padding: NUL bytes in multiples of four, then EOF or another stream.
     const padStart = r.pos;
     while (r.pos < data.length && data[r.pos] === 0) r.pos++;
     if ((r.pos - padStart) % 4 !== 0) corrupt('stream padding is not a multiple of four bytes');
     if (r.pos === data.length) break;
   }
-  void streams;
   const res = out.buf;
   if (res.length - out.pos > (out.pos >>> 3)) return res.slice(0, out.pos);
   return res.subarray(0, out.pos);
