@@ -151,6 +151,12 @@ describe('xzCompress → xz -d', () => {
       expect(ours / theirs, `${name}: ours ${ours} xz ${theirs}`).toBeLessThan(1.02);
     }
   });
+  itXz('declares a dictionary no larger than the input (small decoder memory)', () => {
+    const src = text.subarray(0, 100_000);
+    const c = xzCompress(src, { preset: 9 });
+    // xz -9 output would need ~65 MiB to decode; ours declares a 128 KiB dictionary.
+    expect(same(xz(['-d', '-c', '--memlimit=2MiB'], c), src)).toBe(true);
+  });
   it('rejects bad arguments with TypeError/RangeError', () => {
     expect(() => xzCompress(new Uint8Array(1), { preset: 10 })).toThrow(RangeError);
     expect(() => xzCompress('x' as unknown as Uint8Array)).toThrow(TypeError);
