@@ -5,4 +5,5 @@
  */
 export { parseType, typeString, type GVType } from './type.js';
 export { encode, decode, isNormalForm, type DecodeOptions } from './codec.js';
+export { print, parse } from './text.js';
 export * from './value.js';

@@ -5,6 +5,8 @@
 import { describe, it, expect } from 'vitest';
 import { encode, decode, isNormalForm } from '../../src/gvariant/codec.js';
 import { parseType } from '../../src/gvariant/type.js';
+import { print, parse } from '../../src/gvariant/text.js';
+import { OstreeError } from '../../src/errors.js';
 import { Variant, type GVValue } from '../../src/gvariant/value.js';
 import { Gen, rng } from './random.js';
 import { glibUnavailable, runOracle, toJson, type OracleRequest } from './glib-oracle.js';
@@ -122,5 +124,64 @@ d('GLib differential (python3-gi)', () => {
     });
     expect(disagree).toBe(0);
     expect(nonNormal).toBeGreaterThan(1000);
+  });
+});
+
+const TEXTS = [
+  '010', '0x10', '-0x10', '1e3', 'inf', 'nan', '-inf', '[]', 'nothing', '[1, 2.5]', '[just 1, 5]', '[nothing, just 5]',
+  "(1, 'a')", "{'a': 1, 'b': 2.5}", "{'a': 1.5, 'b': 2}", 'b"x"', '@mi 5', 'int32 -5', 'uint32 -1', "[<1>, <'a'>]", '{}',
+  '@a{sv} {}', '<@mi nothing>', 'byte 0xff', 'byte 256', 'uint64 18446744073709551615', 'int64 -9223372036854775808',
+  '1.5e308', '1e400', '5e-324', '  5  ', '5 6', '2147483648', '[1, byte 2]', '(1)', '(1,)', '()', '+5', '.5', '5.', '1e5',
+  '0.5e-3', 'true', 'TRUE', "'a' ", '"\\u00e9\\U0001F600"', "'\\u0000'", "'\\q'", "@s 'a'", "[@s 'a', 'b']", "string 'x'",
+  'double 5', 'double 0x10', "byte 'a'", "[1, 'a']", "{1: 'a'}", "{<1>: 'a'}", "[{'a': 1}, {}]", '[[], [1]]', '[[], []]',
+  'just []', 'just just nothing', "b''", "b'\\001\\377'", "b'\\x01'", "[b'a', [byte 1]]", '<>', '<1', '@i 1.5',
+  'int16 -32769', '-0', '-0.0', '1.', '00', '0.0e0', '08', '0x', '1_000', "objectpath '/a/b'", "objectpath 'a'",
+  "signature 'a{sv}'", "{'version': <'1.0'>, 'n': <uint64 5>}", "['a', \"b'c\"]", "(@as [], [1], {'x': <(1, 'y')>})",
+  "'tab\\there'", "b'tab\\there\\n'", '[true, false]', '@mmi just nothing', '@ay []', "{'k', <1>}", '<<<1>>>',
+];
+
+d('GLib text format differential (python3-gi)', () => {
+  const all = cases();
+  const replies = runOracle(all.map((c): OracleRequest => ({ type: c.type, v: toJson(c.value) })));
+
+  it('print == g_variant_print (annotate false/true)', () => {
+    let bad = 0;
+    all.forEach((c, i) => {
+      for (const [ann, key] of [[false, 'p0'], [true, 'p1']] as const) {
+        const ours = print(c.type, c.value, { annotate: ann });
+        if (ours !== replies[i]![key] && bad++ < 8) {
+          expect({ type: c.type, ann, ours }).toEqual({ type: c.type, ann, ours: replies[i]![key] });
+        }
+      }
+    });
+    expect(bad).toBe(0);
+  });
+
+  it('parse(GLib print) == value', () => {
+    all.forEach((c, i) => {
+      const p1 = replies[i]!.p1 as string;
+      const p0 = replies[i]!.p0 as string;
+      if (p1.length > 5000) return;
+      const r = parse(p1);
+      expect({ t: c.type, p1, type: r.type }).toEqual({ t: c.type, p1, type: c.type });
+      expect(r.value).toEqual(c.value);
+      expect(parse(p0, c.type).value).toEqual(c.value);
+    });
+  });
+
+  it('parse agrees with g_variant_parse on hand-written texts', () => {
+    const res = runOracle(TEXTS.map((text) => ({ text })));
+    TEXTS.forEach((text, i) => {
+      const g = res[i]!;
+      let ours: Record<string, unknown>;
+      try {
+        const r = parse(text);
+        ours = { type: r.type, hex: hex(encode(r.type, r.value)) };
+      } catch (e) {
+        if (!(e instanceof OstreeError) || e.code !== 'GVARIANT_TEXT_INVALID') throw e;
+        ours = { error: true };
+      }
+      expect({ text, ...ours }).toEqual({ text, ...(g.error ? { error: true } : { type: g.type, hex: g.hex }) });
+    });
   });
 });

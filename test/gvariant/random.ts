@@ -81,7 +81,7 @@ export class Gen {
       case 1:
         return -0;
       case 2:
-        return this.pick([NaN, Infinity, -Infinity, 1e300, 5e-324, 1e21, 1e-7, 123456789012345680000]);
+        return this.pick([NaN, Infinity, -Infinity, 1e300, 2.2250738585072014e-308, 1e21, 1560242064297199.25, 0.5, 2.5e-5, 1e-7, 123456789012345680000]);
       case 3:
         return this.int(1000);
       case 4:
