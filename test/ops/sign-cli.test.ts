@@ -9,7 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as openpgp from 'openpgp';
 import { cli } from '../cli/io.js';
-import { ed25519SecretFromSeed, toBase64, ED25519_SEED_SIZE } from '../../src/sign/ed25519.js';
+import { ed25519SecretFromSeed, toBase64, ED25519_SEED_SIZE, Ed25519Verifier, parseEd25519PublicKey } from '../../src/sign/ed25519.js';
+import { GpgVerifier, loadGpgPublicKeys } from '../../src/sign/gpg.js';
+import { verifyCommit, verifySummary } from '../../src/ops/sign.js';
+import { Repo } from '../../src/store/repo.js';
+import { existsSync } from 'node:fs';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -137,6 +141,31 @@ describe('signing CLI', () => {
     expect((await r('sign', '--sign-type=dummy', 'ed', 'x')).stderr).toContain('not implemented');
     expect((await r('sign', 'ed', 'AAAA')).stderr).toMatch(/^error: .*ed25519 secret key/);
     expect((await r('sign', 'ed')).code).toBe(1);
+  });
+
+  it('summary -u --gpg-sign/--sign writes summary.sig; unsigned -u removes it; a bad key writes nothing', async () => {
+    const sum = join(repo, 'summary');
+    const sig = join(repo, 'summary.sig');
+    expect((await r('summary', '-u', `--gpg-sign=${A.keyId}`, '--gpg-key-file=ab.asc', `--sign=${toBase64(edSk)}`)).code).toBe(0);
+    const bytes = new Uint8Array(readFileSync(sum));
+    const sigBytes = new Uint8Array(readFileSync(sig));
+    const keys = await loadGpgPublicKeys(new TextEncoder().encode(A.pub));
+    expect((await verifySummary(bytes, sigBytes, { verifier: new GpgVerifier(keys), requireValid: true })).checks[0].keyId).toBe(A.keyId);
+    expect((await verifySummary(bytes, sigBytes, { verifier: new Ed25519Verifier([parseEd25519PublicKey(edPk)]), requireValid: true })).anyValid).toBe(true);
+    const bad = await r('summary', '-u', `--gpg-sign=${P.keyId}`, '--gpg-key-file=p.asc');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('passphrase');
+    expect(new Uint8Array(readFileSync(sum))).toEqual(bytes);
+    expect(new Uint8Array(readFileSync(sig))).toEqual(sigBytes);
+    expect((await r('summary', '-u')).code).toBe(0);
+    expect(existsSync(sig)).toBe(false);
+    // A collection repo: the ostree-metadata commit is signed as well.
+    const crepo = join(d, 'crepo');
+    expect((await cli(['init', `--repo=${crepo}`, '--mode=archive', '--collection-id=org.example.Sign'], { env })).code).toBe(0);
+    expect((await cli(['summary', `--repo=${crepo}`, '-u', '--gpg-key-file=a.asc'], { cwd: d, env })).code).toBe(0);
+    const cr = await Repo.open(crepo);
+    const meta = (await cr.readRef('ostree-metadata'))!;
+    expect((await verifyCommit(cr, meta, { verifier: new GpgVerifier(keys), requireValid: true })).anyValid).toBe(true);
   });
 
   it('garbage .commitmeta is a clear error, not "unsigned"', async () => {

@@ -19,6 +19,8 @@ import { SummaryKeys, type SummaryRef } from '../../format/summary.js';
 import { Repo } from '../../store/repo.js';
 import { readSummary, updateSummary, viewSummary } from '../../ops/summary.js';
 import { keyValue, many, type Command, type CliIO } from '../command.js';
+import { signCommit, signSummaryBytes } from '../../ops/sign.js';
+import { GPG_SIGN_OPTIONS, SIGN_OPTIONS, signersFromArgs } from '../signing-options.js';
 
 /** `g_format_size()` with default flags: SI units, `N byte(s)` below 1000. */
 export function gFormatSize(n: number | bigint): string {
@@ -376,6 +378,8 @@ export const summaryCommand: Command = {
     view: { type: 'boolean', description: 'View the local summary file (-v also works, as in ostree)' },
     raw: { type: 'boolean', description: 'View the raw bytes of the summary file' },
     'add-metadata': { type: 'string', short: 'm', multiple: true, arg: 'KEY=VALUE', description: 'Additional metadata field to add to the summary' },
+    ...GPG_SIGN_OPTIONS,
+    ...SIGN_OPTIONS,
   },
   async run(args, io: CliIO, ctx) {
     const repo = await Repo.open(ctx.repoPath());
@@ -388,7 +392,12 @@ export const summaryCommand: Command = {
           throw new OstreeError('GVARIANT_TEXT_INVALID', `Error parsing variant ‘${v}’: ${(e as Error).message}`, { cause: e });
         }
       });
-      await updateSummary(repo, { addMetadata: extra });
+      // --gpg-sign/--sign: keys first (a bad key writes nothing), then summary.sig with the summary,
+      // and the ostree-metadata commit of a collection repo signed too (ot-builtin-summary.c).
+      const signers = await signersFromArgs(args.values, io);
+      const sign = signers.length > 0 ? (bytes: Uint8Array) => signSummaryBytes(bytes, signers) : undefined;
+      const res = await updateSummary(repo, { addMetadata: extra, sign });
+      if (sign && res.metadataCommit) await signCommit(repo, res.metadataCommit, signers);
       return 0;
     }
     // ostree's summary-specific -v (view) shadows the global -v (verbose)
