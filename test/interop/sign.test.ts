@@ -24,6 +24,7 @@ import { updateSummary } from '../../src/ops/summary.js';
 import { loadTrustedGpgKeys, resolveSigners, signCommit, signSummaryBytes, verifyCommit, verifySummary } from '../../src/ops/sign.js';
 import { GpgVerifier, loadGpgPublicKeys } from '../../src/sign/gpg.js';
 import { loadGpgHomePublicKeys } from '../../src/store/gpg-home.js';
+import { cli } from '../cli/io.js';
 
 interopSuite('signing interop (ostree, gpg)', ['ostree', 'gpg', 'gpgconf'], () => {
   let home: string; // GNUPGHOME with the keys, made by gpg
@@ -123,6 +124,34 @@ interopSuite('signing interop (ostree, gpg)', ['ostree', 'gpg', 'gpgconf'], () =
       const sig = new Uint8Array(readFileSync(join(path, 'summary.sig')));
       const r = await verifySummary(new Uint8Array(bytes), sig, { verifier: new GpgVerifier(keys) });
       expect(r.anyValid).toBe(false);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
+
+  it('through the ostree-ts CLI: commit --gpg-sign --gpg-homedir, summary -u --gpg-sign from OSTREE_TS_GPG_KEY; ostree pulls', async () => {
+    const path = join(tmpdir(), 'cli-server');
+    const tree = join(tmpdir(), 'cli-tree');
+    mkdirSync(tree);
+    writeFileSync(join(tree, 'file'), 'from the CLI\n');
+    const env = { PATH: process.env.PATH };
+    expect((await cli(['init', `--repo=${path}`, '--mode=archive'], { env })).code).toBe(0);
+    const c = await cli(['commit', `--repo=${path}`, '-b', 'main', `--gpg-sign=${rsa.fpr}`, `--gpg-homedir=${home}`, tree], { env });
+    expect(c.stderr).toBe('');
+    const checksum = c.stdout.trim();
+    const secret = gpg(home, ['--passphrase', '', '--armor', '--export-secret-keys', ed.fpr]).stdout.toString();
+    const u = await cli(['summary', `--repo=${path}`, '-u', `--gpg-sign=${ed.long}`], { env: { ...env, OSTREE_TS_GPG_KEY: secret } });
+    expect(u.stderr).toBe('');
+    const server = await serveDirectory(path);
+    try {
+      const cl = await client(server.url, pubFile);
+      await ostree(cl, 'pull', 'origin', 'main', { env: ostreeEnv });
+      const show = await ostree(cl, 'show', '--gpg-verify-remote=origin', checksum, { env: ostreeEnv });
+      expect(show.stdout).toContain('Good signature from "Repo RSA <rsa@example.com>"');
+      // ostree-ts's own show reads the keyring ostree wrote for the remote.
+      const ours = await cli(['show', `--repo=${cl}`, '--gpg-verify', '--gpg-verify-remote=origin', checksum], { env });
+      expect(ours.code).toBe(0);
+      expect(ours.stdout).toContain('Good signature from "Repo RSA <rsa@example.com>"');
     } finally {
       await server.close();
     }
