@@ -3,17 +3,44 @@
  * our decoder vs `xz -d -T1`, on realistic mixed data generated at bench time: files from /usr/lib
  * (shared libraries, data files), generated text, and some random bytes.
  *
- * Prints wall time, peak RSS (ours: this process's high-water mark; theirs: the child's) and sizes,
- * with the ours/theirs ratios.
+ * Prints wall time, CPU time, peak RSS (ours: this process's high-water mark; theirs: the child's)
+ * and sizes, with the ours/theirs ratios. On a shared machine the CPU-time ratio is the fairer one.
  *
  * Run: `node bench/run.mjs xz` (16 MiB, default) or `node bench/run.mjs xz -- --full` (100 MiB).
  * `--size=N` sets the size in MiB. Needs `xz` on PATH.
  */
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { xzCompress } from '../src/codec/xz/encoder.js';
 import { xzDecompress } from '../src/codec/xz/decoder.js';
-import { report, scratchDir, timeCommand, timeOurs } from './lib.js';
+import { report, scratchDir, timeOurs, type Measured } from './lib.js';
+
+/**
+ * Like lib's timeCommand, but also returns the child's CPU time (user + system): on a shared,
+ * loaded machine CPU time compares implementations more fairly than wall time.
+ */
+function timeCommandCpu(argv: string[]): Measured & { cpuMs: number } {
+  const py =
+    'import subprocess,resource,sys,time\n' +
+    't=time.monotonic()\n' +
+    'r=subprocess.run(sys.argv[1:])\n' +
+    'd=time.monotonic()-t\n' +
+    'u=resource.getrusage(resource.RUSAGE_CHILDREN)\n' +
+    'sys.stderr.write("\\n@@BENCH %f %d %d %f\\n" % (d*1000, u.ru_maxrss, r.returncode, (u.ru_utime+u.ru_stime)*1000))\n';
+  const r = spawnSync('/usr/bin/python3', ['-c', py, ...argv], { maxBuffer: 1 << 30 });
+  const m = /@@BENCH ([\d.]+) (\d+) (-?\d+) ([\d.]+)/.exec(r.stderr.toString());
+  if (!m || Number(m[3]) !== 0) throw new Error(`bench: ${argv.join(' ')} failed: ${r.stderr.toString().slice(0, 2000)}`);
+  return { ms: Number(m[1]), maxRssKiB: Number(m[2]), stdout: r.stdout, cpuMs: Number(m[4]) };
+}
+
+/** timeOurs plus this process's CPU time spent in `fn`. */
+async function timeOursCpu(fn: () => unknown): Promise<Measured & { cpuMs: number }> {
+  const c0 = process.cpuUsage();
+  const m = await timeOurs(fn);
+  const c = process.cpuUsage(c0);
+  return { ...m, cpuMs: (c.user + c.system) / 1000 };
+}
 
 function rng(seed: number): () => number {
   let x = seed >>> 0 || 1;
@@ -110,32 +137,34 @@ try {
   writeFileSync(src, data);
 
   let oursC: Uint8Array = new Uint8Array(0);
-  const enc = await timeOurs(() => {
+  const enc = await timeOursCpu(() => {
     oursC = xzCompress(data, { preset: 8, check: 'crc64' });
   });
-  const theirsEnc = timeCommand(['xz', '-T1', '-8', '-C', 'crc64', '-c', '-k', src]);
+  const theirsEnc = timeCommandCpu(['xz', '-T1', '-8', '-C', 'crc64', '-c', '-k', src]);
   const theirsC = theirsEnc.stdout!;
   writeFileSync(join(dir, 'theirs.xz'), theirsC);
 
   let decoded: Uint8Array = new Uint8Array(0);
-  const dec = await timeOurs(() => {
+  const dec = await timeOursCpu(() => {
     decoded = xzDecompress(theirsC, { maxOutput: data.length });
   });
-  const theirsDec = timeCommand(['xz', '-d', '-T1', '-c', '-k', join(dir, 'theirs.xz')]);
+  const theirsDec = timeCommandCpu(['xz', '-d', '-T1', '-c', '-k', join(dir, 'theirs.xz')]);
   if (Buffer.compare(Buffer.from(decoded), Buffer.from(data)) !== 0) throw new Error('our decoder output differs');
   writeFileSync(join(dir, 'ours.xz'), oursC);
-  const check = timeCommand(['xz', '-d', '-T1', '-c', '-k', join(dir, 'ours.xz')]);
+  const check = timeCommandCpu(['xz', '-d', '-T1', '-c', '-k', join(dir, 'ours.xz')]);
   if (Buffer.compare(check.stdout!, Buffer.from(data)) !== 0) throw new Error('xz -d of our output differs');
 
   report(`xz on ${mib} MiB mixed data (60% /usr/lib files, text, random)`, [
     {
       name: 'compress -8 crc64', ours: enc, theirs: theirsEnc,
       extra: { size_ours: oursC.length, size_xz: theirsC.length, size_ratio: (oursC.length / theirsC.length).toFixed(4),
-        MBps_ours: (mib / (enc.ms / 1000)).toFixed(2), MBps_xz: (mib / (theirsEnc.ms / 1000)).toFixed(2) },
+        MBps_ours: (mib / (enc.ms / 1000)).toFixed(2), MBps_xz: (mib / (theirsEnc.ms / 1000)).toFixed(2),
+        cpu_ms_ours: enc.cpuMs.toFixed(0), cpu_ms_xz: theirsEnc.cpuMs.toFixed(0), cpu_ratio: (enc.cpuMs / theirsEnc.cpuMs).toFixed(2) },
     },
     {
       name: 'decompress (xz -8 output)', ours: dec, theirs: theirsDec,
-      extra: { MBps_ours: (mib / (dec.ms / 1000)).toFixed(1), MBps_xz: (mib / (theirsDec.ms / 1000)).toFixed(1) },
+      extra: { MBps_ours: (mib / (dec.ms / 1000)).toFixed(1), MBps_xz: (mib / (theirsDec.ms / 1000)).toFixed(1),
+        cpu_ms_ours: dec.cpuMs.toFixed(0), cpu_ms_xz: theirsDec.cpuMs.toFixed(0), cpu_ratio: (dec.cpuMs / theirsDec.cpuMs).toFixed(2) },
     },
   ]);
 } finally {
