@@ -312,3 +312,38 @@ describe('trusted keys', () => {
     expect(ObjectType.COMMIT_META).toBeDefined();
   });
 });
+
+describe('mutated signature data never crashes', () => {
+  it('seeded mutations of a signed .commitmeta and summary.sig give a result or an OstreeError', async () => {
+    const { Prng } = await import('../util/prng.js');
+    const rng = new Prng('ops/sign mutations');
+    const { repo, c1 } = await newRepo();
+    await signCommit(repo, c1, [await signerFor(A), new Ed25519Signer(edSecret)]);
+    const good = (await repo.readCommitDetachedMetadata(c1))!;
+    const gv = await verifierFor(A);
+    const ev = new Ed25519Verifier([new Ed25519Signer(edSecret).publicKey]);
+    const summary = enc('summary bytes');
+    const sig = await signSummaryBytes(summary, [await signerFor(A)]);
+    let valid = 0;
+    for (let i = 0; i < 120; i++) {
+      const m = (i % 2 ? good : sig).slice();
+      const n = 1 + (rng.u32() % 4);
+      for (let j = 0; j < n; j++) m[rng.u32() % m.length] = rng.u32() & 0xff;
+      const cut = rng.u32() % 5 === 0 ? m.subarray(0, rng.u32() % m.length) : m;
+      const attempt = async () => {
+        if (i % 2) {
+          await repo.writeCommitDetachedMetadata(c1, cut);
+          return (await verifyCommit(repo, c1, { verifier: i % 4 === 1 ? gv : ev })).anyValid;
+        }
+        return (await verifySummary(summary, cut, { verifier: gv })).anyValid;
+      };
+      try {
+        if (await attempt()) valid++;
+      } catch (e) {
+        expect(isOstreeError(e), String((e as Error)?.stack ?? e)).toBe(true);
+      }
+    }
+    // A mutation may hit bytes outside the signatures (e.g. padding), so some stay valid.
+    expect(valid).toBeLessThan(120);
+  }, 20_000);
+});
