@@ -98,7 +98,7 @@ for line in sys.stdin:
             res = {'hex': g.get_data_as_bytes().get_data().hex(), 'p0': g.print_(False), 'p1': g.print_(True)}
         elif 'hex' in req:
             g = GLib.Variant.new_from_bytes(GLib.VariantType.new(req['type']), GLib.Bytes.new(bytes.fromhex(req['hex'])), False)
-            res = {'normal': g.is_normal_form()}
+            res = {'normal': g.is_normal_form(), 'nf': g.get_normal_form().get_data_as_bytes().get_data().hex()}
             if req.get('print'):
                 res['p0'] = g.print_(False)
         else:
