@@ -9,6 +9,7 @@ import { OstreeError } from '../../errors.js';
 import { commitContentChecksum, type Commit } from '../../format/commit.js';
 import { commitVersion } from '../../ops/show.js';
 import type { GVValue } from '../../gvariant/value.js';
+import { print } from '../../gvariant/text.js';
 
 /** `format_timestamp(…, FALSE)`: `%Y-%m-%d %H:%M:%S +0000`, or an error like GLib's for years past 9999. */
 export function formatCommitDate(ts: bigint): string {
@@ -53,27 +54,7 @@ export function formatCommit(checksum: string, c: Commit): string {
   return `commit ${checksum}\n${formatCommitBody(c)}`;
 }
 
-type Printer = (type: string, value: GVValue, annotate: boolean) => string;
-let printer: Printer | null | undefined;
-
-/**
- * `g_variant_print(value, TRUE)`, via `src/gvariant/text.ts` (loaded lazily so the CLI works before
- * that module exists; a command that needs it then fails with NOT_IMPLEMENTED).
- */
+/** `g_variant_print(value, TRUE)` (`src/gvariant/text.ts`). Async for the callers' convenience. */
 export async function printVariant(type: string, value: GVValue): Promise<string> {
-  if (printer === undefined) {
-    printer = null;
-    const spec = '../../gvariant/text.js';
-    try {
-      const mod = (await import(spec)) as Record<string, unknown>;
-      const fn = (mod.print ?? mod.printVariant ?? mod.format) as ((...a: unknown[]) => string) | undefined;
-      if (typeof fn === 'function') {
-        printer = (t, v, annotate) => (fn.length >= 3 || fn.length === 0 ? fn(t, v, annotate) : fn(t, v, { annotate, typeAnnotate: annotate }));
-      }
-    } catch {
-      printer = null;
-    }
-  }
-  if (!printer) throw new OstreeError('NOT_IMPLEMENTED', 'GVariant text output is not available in this build');
-  return printer(type, value, true);
+  return print(type, value, { annotate: true });
 }
