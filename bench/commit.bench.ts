@@ -21,8 +21,8 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, lstatSync, rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tmpdir, cpus } from 'node:os';
-import { timeCommand, type Measured } from './lib.js';
+import { tmpdir, cpus, loadavg } from 'node:os';
+import type { Measured } from './lib.js';
 import { ensureBenchTree } from './trees.js';
 import { Repo } from '../src/store/repo.js';
 import { commit } from '../src/ops/commit.js';
@@ -59,6 +59,31 @@ async function child(argv: string[]): Promise<void> {
   });
   process.stdout.write(`${r.checksum}\n`);
   clearInterval(keepAlive);
+}
+
+/** A run of a tool: wall time, peak RSS and CPU time (user + system) of the child. */
+interface Run extends Measured {
+  cpuMs: number;
+}
+
+/**
+ * Like lib.ts's `timeCommand`, but also reports the child's CPU time: on this shared 2-core
+ * machine other jobs inflate wall times, and CPU time is the steadier figure.
+ */
+function timeRun(argv: string[]): Run {
+  const py =
+    'import subprocess,resource,sys,time\n' +
+    't=time.monotonic()\n' +
+    'r=subprocess.run(sys.argv[1:])\n' +
+    'd=time.monotonic()-t\n' +
+    'u=resource.getrusage(resource.RUSAGE_CHILDREN)\n' +
+    'sys.stderr.write("\\n@@BENCH %f %d %d %f\\n" % (d*1000, u.ru_maxrss, r.returncode, (u.ru_utime+u.ru_stime)*1000))\n';
+  const r = spawnSync('/usr/bin/python3', ['-c', py, ...argv], { maxBuffer: 1 << 30 });
+  const err = r.stderr.toString();
+  const m = /@@BENCH ([\d.]+) (\d+) (-?\d+) ([\d.]+)/.exec(err);
+  if (!m) throw new Error(`bench: could not run ${argv.join(' ')}: ${err}`);
+  if (Number(m[3]) !== 0) throw new Error(`bench: ${argv.join(' ')} exited ${m[3]}: ${err.slice(0, 2000)}`);
+  return { ms: Number(m[1]), maxRssKiB: Number(m[2]), cpuMs: Number(m[4]), stdout: r.stdout };
 }
 
 /** Sum of `.filez` (archive) or content-file bytes under `objects/`. */
@@ -107,8 +132,8 @@ async function main(): Promise<void> {
   try {
     for (const cfg of CONFIGS) {
       if (only && !cfg.name.includes(only)) continue;
-      const ours: Measured[] = [];
-      const theirs: Measured[] = [];
+      const ours: Run[] = [];
+      const theirs: Run[] = [];
       let csumOurs = '';
       let csumTheirs = '';
       let sizeOurs = { filez: 0, objects: 0 };
@@ -120,14 +145,14 @@ async function main(): Promise<void> {
         rmSync(ro, { recursive: true, force: true });
         const init = spawnSync('ostree', [`--repo=${rt}`, 'init', `--mode=${cfg.mode}`]);
         if (init.status !== 0) throw new Error(`ostree init: ${init.stderr}`);
-        const t = timeCommand([
+        const t = timeRun([
           'ostree', `--repo=${rt}`, 'commit', '--owner-uid=0', '--owner-gid=0', `--timestamp=${TIMESTAMP}`,
           '-b', 'x', '-s', 'bench', ...(cfg.sizes ? ['--generate-sizes'] : []), `--tree=dir=${treeDir}`,
         ]);
         theirs.push(t);
         csumTheirs = t.stdout!.toString().trim();
         // ours includes `init` in the child (a few ms); ostree's init ran outside the timing.
-        const o = timeCommand([process.execPath, self, '--child', cfg.mode, cfg.sizes ? '1' : '0', ro, treeDir]);
+        const o = timeRun([process.execPath, self, '--child', cfg.mode, cfg.sizes ? '1' : '0', ro, treeDir]);
         ours.push(o);
         csumOurs = o.stdout!.toString().trim();
         if (i === runs - 1) {
@@ -141,6 +166,8 @@ async function main(): Promise<void> {
       const mt = median(theirs.map((m) => m.ms));
       const ro = Math.max(...ours.map((m) => m.maxRssKiB));
       const rt = Math.max(...theirs.map((m) => m.maxRssKiB));
+      const co = median(ours.map((m) => m.cpuMs));
+      const ct = median(theirs.map((m) => m.cpuMs));
       const kind = cfg.mode === 'archive' ? 'filez' : 'content';
       console.log(
         `  ${cfg.name.padEnd(26)} ours ${mo.toFixed(0).padStart(6)} ms  ostree ${mt.toFixed(0).padStart(6)} ms  ratio ${(mo / mt).toFixed(2)}x  ` +
@@ -148,7 +175,8 @@ async function main(): Promise<void> {
           `${kind} ours ${mb(sizeOurs.filez)} MB ostree ${mb(sizeTheirs.filez)} MB  objects ${sizeOurs.objects}/${sizeTheirs.objects}  ` +
           `checksums ${csumOurs === csumTheirs ? 'MATCH' : `DIFFER (ours ${csumOurs.slice(0, 12)} ostree ${csumTheirs.slice(0, 12)})`}`,
       );
-      console.log(`    runs ours [${ours.map((m) => m.ms.toFixed(0)).join(', ')}] ostree [${theirs.map((m) => m.ms.toFixed(0)).join(', ')}]`);
+      console.log(`    cpu (user+sys) ours ${co.toFixed(0)} ms ostree ${ct.toFixed(0)} ms ratio ${(co / ct).toFixed(2)}x; load average ${loadavg()[0]!.toFixed(1)}`);
+      console.log(`    wall runs ours [${ours.map((m) => m.ms.toFixed(0)).join(', ')}] ostree [${theirs.map((m) => m.ms.toFixed(0)).join(', ')}]`);
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });

@@ -90,7 +90,12 @@ class DeflatePool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { pako: resolvePako() } });
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { pako: resolvePako() },
+      // The source is CommonJS: do not inherit flags such as --input-type=module or loaders.
+      execArgv: [],
+    });
     worker.unref();
     const slot: Slot = { worker, jobs: new Map() };
     worker.on('message', (m: { id: number; out?: Uint8Array; error?: string }) => {
