@@ -59,5 +59,14 @@ export { resetRef } from './ops/reset.js';
 export { remoteAdd, remoteDelete, remoteList, remoteGetUrl } from './ops/remote.js';
 export type { RemoteAddOptions, RemoteInfo } from './ops/remote.js';
 
+export { updateSummary, viewSummary, readSummary } from './ops/summary.js';
+export type { UpdateSummaryOptions, UpdateSummaryResult, SummaryView } from './ops/summary.js';
+export { prune } from './ops/prune.js';
+export type { PruneOptions, PruneResult, PruneProgress } from './ops/prune.js';
+export {
+  signCommit, deleteCommitSignature, verifyCommit, signSummaryBytes, verifySummary, resolveSigners, loadTrustedGpgKeys, loadEd25519Verifier,
+} from './ops/sign.js';
+export type { CommitSignOptions, SignCommitResult, DeleteSignatureOptions, VerifyOptions, SignSummaryOptions, ResolveSignersOptions } from './ops/sign.js';
+
 export { run } from './cli/main.js';
 export type { CliIO } from './cli/command.js';
