@@ -37,7 +37,8 @@ import { EMPTY_DIRTREE } from '../format/dirtree.js';
 import { ghashOrderEntries } from '../format/ghash-order.js';
 import { MetadataKeys } from '../format/types.js';
 import { compareUtf8, bytesEqual } from '../format/bytes.js';
-import { isValidCollectionId } from '../format/names.js';
+import { isValidCollectionId, isValidRefFragment } from '../format/names.js';
+import { isChecksum } from '../format/checksum.js';
 import {
   buildSummaryMetadata,
   decodeSummary,
@@ -111,12 +112,66 @@ interface CollectionRef {
   checksum: string;
 }
 
+/** A ref as listed here: a head, a remote ref or a mirrored collection ref. */
+interface AnyRef {
+  remote?: string;
+  collectionId?: string;
+  ref: string;
+  checksum: string;
+}
+
+async function walkRefNames(repo: Repo, dir: string, prefix: string, out: string[]): Promise<void> {
+  const ents = await repo.storage.list(dir);
+  if (!ents) return;
+  const subdirs: Promise<void>[] = [];
+  for (const e of ents) {
+    if (!isValidRefFragment(e.name)) continue;
+    const name = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.kind === 'dir') subdirs.push(walkRefNames(repo, `${dir}/${e.name}`, name, out));
+    else if (e.kind === 'file' || e.kind === 'symlink') out.push(name);
+  }
+  await Promise.all(subdirs);
+}
+
+/**
+ * Every ref of the repository (heads incl. aliases, remote refs, mirrors), read concurrently:
+ * the same set as `Repo.listRefs({ remotes: true, mirrors: true })`, several times faster on
+ * repositories with thousands of refs. Unreadable or invalid ref files are skipped, as there.
+ */
+export async function listAllRefs(repo: Repo): Promise<AnyRef[]> {
+  const jobs: Array<{ base: string; remote?: string; collectionId?: string }> = [{ base: 'refs/heads' }];
+  for (const e of (await repo.storage.list('refs/remotes')) ?? []) if (e.kind === 'dir') jobs.push({ base: `refs/remotes/${e.name}`, remote: e.name });
+  for (const e of (await repo.storage.list('refs/mirrors')) ?? []) if (e.kind === 'dir') jobs.push({ base: `refs/mirrors/${e.name}`, collectionId: e.name });
+  const named: Array<{ job: (typeof jobs)[number]; name: string }> = [];
+  await Promise.all(
+    jobs.map(async (job) => {
+      const names: string[] = [];
+      await walkRefNames(repo, job.base, '', names);
+      for (const name of names) named.push({ job, name });
+    }),
+  );
+  const out: Array<AnyRef | null> = new Array(named.length).fill(null);
+  let next = 0;
+  const worker = async () => {
+    while (next < named.length) {
+      const i = next++;
+      const { job, name } = named[i]!;
+      const data = await repo.storage.read(`${job.base}/${name}`);
+      if (data === null) continue;
+      const text = new TextDecoder().decode(data).trim();
+      if (!isChecksum(text)) continue;
+      out[i] = { ...(job.remote !== undefined ? { remote: job.remote } : {}), ...(job.collectionId !== undefined ? { collectionId: job.collectionId } : {}), ref: name, checksum: text };
+    }
+  };
+  await Promise.all(Array.from({ length: 32 }, worker));
+  return out.filter((r): r is AnyRef => r !== null);
+}
+
 /** `ostree_repo_list_collection_refs(NULL, NONE)`: heads (own ID), mirrors, remotes with a collection-id. */
-async function listCollectionRefs(repo: Repo): Promise<CollectionRef[]> {
+function collectionRefs(repo: Repo, listed: readonly AnyRef[]): CollectionRef[] {
   const all = new Map<string, CollectionRef>();
   const put = (r: CollectionRef) => all.set(`${r.collectionId}\0${r.ref}`, r);
   const main = repo.collectionId;
-  const listed = await repo.listRefs({ remotes: true, mirrors: true });
   if (main !== undefined) {
     for (const r of listed) if (r.remote === undefined && r.collectionId === undefined) put({ collectionId: main, ref: r.ref, checksum: r.checksum });
   }
@@ -277,11 +332,12 @@ export async function updateSummary(repo: Repo, opts: UpdateSummaryOptions = {})
 
     const refs: SummaryRef[] = [];
     const foreign = new Map<string, SummaryRef[]>();
+    const listed = await listAllRefs(repo);
     if (mainCid === undefined) {
-      const heads = (await repo.listRefs({ remotes: false })).sort((a, b) => compareUtf8(a.ref, b.ref));
+      const heads = listed.filter((r) => r.remote === undefined && r.collectionId === undefined).sort((a, b) => compareUtf8(a.ref, b.ref));
       for (const h of heads) refs.push(await entry(h.ref, h.checksum));
     }
-    const crefs = (await listCollectionRefs(repo)).sort((a, b) => compareUtf8(a.collectionId, b.collectionId) || compareUtf8(a.ref, b.ref));
+    const crefs = collectionRefs(repo, listed).sort((a, b) => compareUtf8(a.collectionId, b.collectionId) || compareUtf8(a.ref, b.ref));
     for (const r of crefs) {
       const e = await entry(r.ref, r.checksum);
       if (r.collectionId === mainCid) refs.push(e);
