@@ -111,6 +111,10 @@ function int(t: GVType, v: GVValue, lo: number, hi: number): number {
   return v;
 }
 
+const I64_MIN = -(1n << 63n);
+const I64_MAX = (1n << 63n) - 1n;
+const U64_MAX = (1n << 64n) - 1n;
+
 function big(t: GVType, v: GVValue, lo: bigint, hi: bigint): bigint {
   let b: bigint;
   if (typeof v === 'bigint') b = v;
@@ -226,12 +230,12 @@ function write(t: GVType, v: GVValue): void {
       return;
     case 'x':
       ensure(8);
-      view.setBigInt64(pos, big(t, v, -(1n << 63n), (1n << 63n) - 1n), true);
+      view.setBigInt64(pos, big(t, v, I64_MIN, I64_MAX), true);
       pos += 8;
       return;
     case 't':
       ensure(8);
-      view.setBigUint64(pos, big(t, v, 0n, (1n << 64n) - 1n), true);
+      view.setBigUint64(pos, big(t, v, 0n, U64_MAX), true);
       pos += 8;
       return;
     case 'd':
@@ -424,11 +428,7 @@ function readString(ctx: Ctx, s: number, e: number): string {
         break;
       }
     }
-    if (ascii) {
-      let out = '';
-      for (let i = s; i < e - 1; i++) out += String.fromCharCode(b[i]!);
-      return out;
-    }
+    if (ascii) return String.fromCharCode.apply(null, b.subarray(s, e - 1) as unknown as number[]);
   }
   const sub = b.subarray(s, e - 1);
   const z = sub.indexOf(0);
@@ -523,8 +523,7 @@ function decVariant(ctx: Ctx, s: number, e: number, depth: number): Variant {
   while (z > s && b[z] !== 0) z--;
   if (b[z] !== 0) throw invalid('variant has no type separator', s);
   if (e - z - 1 > 0x10000) throw invalid('variant type string too long', z);
-  let sig = '';
-  for (let i = z + 1; i < e; i++) sig += String.fromCharCode(b[i]!);
+  const sig = String.fromCharCode.apply(null, b.subarray(z + 1, e) as unknown as number[]);
   const r = sig.length > 0 ? scanType(sig, 0) : undefined;
   if (!r || r.end !== sig.length) throw invalid(`bad variant type string ${JSON.stringify(sig.slice(0, 40))}`, z + 1);
   const ct = parseType(sig);
