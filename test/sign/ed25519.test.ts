@@ -70,9 +70,8 @@ describe('ed25519 cross-checks', () => {
   });
 
   it('agrees with tweetnacl (libsodium-style 64-byte secret keys)', async () => {
-    let nacl: typeof import('tweetnacl') | undefined;
-    try { nacl = (await import('tweetnacl')).default as unknown as typeof import('tweetnacl'); } catch { /* absent */ }
-    if (!nacl) { console.log('skip: tweetnacl not installed'); return; }
+    // tweetnacl is a devDependency kept only for this cross-check (docs/dependencies.md)
+    const nacl = (await import('tweetnacl')).default as unknown as typeof import('tweetnacl');
     const kp = nacl.sign.keyPair.fromSeed(hex(VECTORS[1].sk));
     const data = new Uint8Array(4096).map((_, i) => i * 7);
     const ours = await new Ed25519Signer(kp.secretKey).sign(data);
