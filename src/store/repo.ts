@@ -392,6 +392,7 @@ export class Repo {
 
   private async hasObjectLocal(checksum: string, type: ObjectType): Promise<boolean> {
     if (this.tx?.has(checksum, type)) return true;
+    if (this.tx?.prefixAbsent(checksum)) return false;
     // Node storage: a synchronous lstat is a few µs, the promise API a thread-pool round trip per object.
     if (this.storage instanceof NodeStorage) return lstatExists(this.storage.resolve(this.objectPath(checksum, type)));
     return (await this.storage.lstat(this.objectPath(checksum, type))) !== null;
@@ -609,7 +610,7 @@ export class Repo {
   async transaction<T>(fn: (stats: TransactionStats) => Promise<T>, opts: { signal?: AbortSignal; lock?: boolean } = {}): Promise<T> {
     if (this.tx) throw new Error('A transaction is already open on this Repo');
     const lock: HeldLock | null = opts.lock === false ? null : await lockRepo(this.path, { timeoutSecs: this.lockTimeoutSecs, signal: opts.signal });
-    const tx = new Transaction(this.storage, this.mode);
+    const tx = new Transaction(this.storage, this.mode, lock !== null);
     this.tx = tx;
     try {
       await tx.begin();
@@ -665,11 +666,24 @@ class Transaction {
   private readonly dirsMade = new Set<string>();
   readonly dir: string;
 
+  /**
+   * `objects/XX` directories that existed when the transaction began (null: unknown). Under the
+   * exclusive repo lock nobody else adds objects, so an object whose prefix directory was absent
+   * cannot exist — a fresh repository then needs no existence check per object.
+   */
+  private prefixes: Set<string> | null = null;
+
   constructor(
     private readonly storage: Storage,
     private readonly mode: RepoMode,
+    private readonly locked: boolean,
   ) {
     this.dir = `tmp/staging-ostree-ts-${process.pid}-${tmpSuffix()}`;
+  }
+
+  /** True when `objects/<first two hex digits>` was absent at the start (so the object is too). */
+  prefixAbsent(checksum: string): boolean {
+    return this.prefixes !== null && !this.prefixes.has(checksum.slice(0, 2));
   }
 
   get count(): number {
@@ -678,6 +692,10 @@ class Transaction {
 
   async begin(): Promise<void> {
     await this.storage.mkdirp(this.dir);
+    if (this.locked) {
+      const ents = await this.storage.list('objects');
+      this.prefixes = ents ? new Set(ents.map((e) => e.name)) : null;
+    }
   }
 
   private key(checksum: string, type: ObjectType): string {
