@@ -51,7 +51,7 @@ try {
   const theirBytes = new Uint8Array(readFileSync(join(theirsRepo, 'summary')));
   const lm = summaryInfo(decodeSummary(theirBytes)).lastModified!;
   const r = await Repo.open(oursRepo);
-  let ourBytes = new Uint8Array(0);
+  let ourBytes: Uint8Array = new Uint8Array(0);
   const ours = await timeOurs(async () => {
     ourBytes = (await updateSummary(r, { now: () => lm })).bytes;
   });
