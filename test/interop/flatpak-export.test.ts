@@ -1,0 +1,58 @@
+/**
+ * `buildExport` against the real `flatpak build-export`: same build directory, same options and a
+ * fixed timestamp ⇒ the same commit checksum (so the same tree, modes, metadata keys, key order and
+ * sizes); `flatpak build-sign` / `ostree show` read what we write.
+ */
+import { expect, it } from 'vitest';
+import { join } from 'node:path';
+import { interopSuite, run, tmpdir, tool, ostree } from './harness.js';
+import { buildExport } from '../../src/flatpak/export.js';
+import { readFlatpakRefData } from '../../src/flatpak/summary.js';
+import { Repo } from '../../src/store/repo.js';
+import { hostArch } from '../../src/flatpak/names.js';
+import { APP_ID, RUNTIME_ID, flatpakPackageString, makeAppDir, makeRuntimeDir } from './flatpak-util.js';
+
+const TS = '2024-01-02T03:04:05Z';
+
+interopSuite('flatpak build-export parity', ['flatpak', 'ostree'], () => {
+  const flatpak = () => tool('flatpak').path!;
+  const arch = hostArch();
+
+  it('runtime and app: same commit checksums as flatpak build-export (fixed timestamp, options)', async () => {
+    const d = tmpdir();
+    makeRuntimeDir(join(d, 'rt'), arch);
+    makeAppDir(join(d, 'app'), arch);
+    const theirs = join(d, 'theirs');
+    const ours = join(d, 'ours');
+    const builtWith = flatpakPackageString(flatpak());
+    const common = ['--no-update-summary', `--timestamp=${TS}`];
+    await run(flatpak(), ['build-export', ...common, '--runtime', '--collection-id=org.test.Repo', theirs, join(d, 'rt'), 'master']);
+    await run(flatpak(), [
+      'build-export', ...common, '--disable-sandbox', '--exclude=/share/data/*.log', '--end-of-life=old', '--end-of-life-rebase=org.test.Hello2',
+      '--token-type=1', '--subset=s1', '--subset=', '--subset=s2', theirs, join(d, 'app'), 'stable',
+    ]);
+    const rt = await buildExport(ours, join(d, 'rt'), { runtime: true, collectionId: 'org.test.Repo', timestamp: TS, builtWith, updateSummary: false });
+    const app = await buildExport(ours, join(d, 'app'), {
+      branch: 'stable', timestamp: TS, builtWith, updateSummary: false, exclude: ['/share/data/*.log'], endOfLife: 'old',
+      endOfLifeRebase: 'org.test.Hello2', tokenType: 1, subsets: ['s1', '', 's2'],
+    });
+    expect(rt.ref).toBe(`runtime/${RUNTIME_ID}/${arch}/master`);
+    expect(app.ref).toBe(`app/${APP_ID}/${arch}/stable`);
+    const theirRt = (await ostree(theirs, 'rev-parse', rt.ref)).stdout.trim();
+    const theirApp = (await ostree(theirs, 'rev-parse', app.ref)).stdout.trim();
+    expect(rt.checksum).toBe(theirRt);
+    expect(app.checksum).toBe(theirApp);
+    // our summary-side reading of the sizes equals what flatpak stored
+    const repo = await Repo.open(theirs);
+    const data = await readFlatpakRefData(repo, theirApp);
+    expect(data.installedSize).toBe(app.installedSize);
+    expect(data.downloadSize).toBe(app.downloadSize);
+    expect(data.sparse.map(([k]) => k).sort()).toEqual(['eol', 'eolr', 'tokt']);
+    // second export on top: parent chain identical too
+    await run(flatpak(), ['build-export', ...common, '--runtime', theirs, join(d, 'rt'), 'master']);
+    const rt2 = await buildExport(ours, join(d, 'rt'), { runtime: true, timestamp: TS, builtWith, updateSummary: false });
+    expect(rt2.checksum).toBe((await ostree(theirs, 'rev-parse', rt.ref)).stdout.trim());
+    const fsck = await ostree(ours, 'fsck');
+    expect(fsck.code).toBe(0);
+  }, 60_000);
+});
