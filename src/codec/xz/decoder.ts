@@ -58,7 +58,7 @@ class Output {
       throw new OstreeError('XZ_LIMIT', `xz: output exceeds the limit of ${this.max} bytes`, { data: { limit: this.max } });
     }
     if (need <= this.buf.length) return;
-    let cap = this.buf.length * 2;
+    let cap = n > (1 << 21) ? need : this.buf.length * 2; // exact for declared block sizes
     if (cap < need) cap = need;
     if (cap > this.max) cap = this.max;
     let nb: Uint8Array;
@@ -205,7 +205,12 @@ function decodeStream(r: Reader, out: Output, lz: LzmaDecoder, memlimit: number)
       throw new OstreeError('XZ_LIMIT', `xz: dictionary of ${f.dictSize} bytes exceeds the memory limit of ${memlimit}`,
         { data: { dictSize: f.dictSize, memlimit } });
     }
-    if (declUncomp >= 0 && out.pos + declUncomp > out.max) out.ensure(declUncomp); // throws XZ_LIMIT early
+    if (declUncomp >= 0) {
+      if (out.pos + declUncomp > out.max) out.ensure(declUncomp); // throws XZ_LIMIT early
+      // Size the buffer exactly when the declared size is plausible for the input left (LZMA2 cannot
+      // expand one compressed byte to more than a few thousand), so honest files need no regrowth.
+      if (declUncomp <= (d.length - r.pos) * 8192) out.ensure(declUncomp);
+    }
 
     const compStart = r.pos;
     const limit = declComp >= 0 ? Math.min(d.length, compStart + declComp) : d.length;
