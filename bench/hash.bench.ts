@@ -3,8 +3,9 @@
  * over the same bytes (the files of the commit benchmark's tree, held in memory):
  *
  * - `raw`: `createHash('sha256').update(content).digest('hex')` per file;
- * - `contentChecksum`: `contentChecksum(header, content)` (header GVariant + content) per file —
- *   exactly what `CommitWriter.content` in src/ops/commit.ts calls for every file it commits;
+ * - `contentChecksum`: `contentChecksum(header, content)` (header GVariant + content) per file;
+ * - `commit path`: `createContentChecksummer()` from src/ops/commit.ts, which `CommitWriter.content`
+ *   calls for every file it commits (same checksums; encoded headers cached per uid/gid/mode);
  * - `createContentHasher`: the streaming hasher fed 1 MiB chunks (the >8 MiB-file path hashes the
  *   same way, chunk by chunk) vs raw `createHash` fed the same chunks.
  *
@@ -18,6 +19,7 @@ import { join } from 'node:path';
 import { tmpdir, cpus } from 'node:os';
 import { ensureBenchTree } from './trees.js';
 import { contentChecksum, createContentHasher, type FileHeader } from '../src/format/file-header.js';
+import { createContentChecksummer } from '../src/ops/commit.js';
 
 function listFiles(dir: string, out: string[] = []): string[] {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -56,6 +58,14 @@ const oursPerFile = () => {
   for (const f of files) n += contentChecksum(header, f).length;
   return n;
 };
+const commitPerFile = () => {
+  const hash = createContentChecksummer(); // fresh per run, as per commit
+  let n = 0;
+  for (const f of files) n += hash(header, f).length;
+  return n;
+};
+if (commitPerFile() !== oursPerFile()) throw new Error('unreachable');
+if (createContentChecksummer()(header, files[1]!) !== contentChecksum(header, files[1]!)) throw new Error('checksummer differs from contentChecksum');
 // Streaming: one long stream of 1 MiB chunks.
 const chunks: Uint8Array[] = [];
 {
@@ -76,10 +86,11 @@ const oursStream = () => {
 // Warm up both paths (JIT), then measure alternately.
 rawPerFile();
 oursPerFile();
-const res = { rawFile: Infinity, oursFile: Infinity, rawStream: Infinity, oursStream: Infinity };
+const res = { rawFile: Infinity, oursFile: Infinity, commitFile: Infinity, rawStream: Infinity, oursStream: Infinity };
 for (let i = 0; i < runs; i++) {
   res.rawFile = Math.min(res.rawFile, time(rawPerFile));
   res.oursFile = Math.min(res.oursFile, time(oursPerFile));
+  res.commitFile = Math.min(res.commitFile, time(commitPerFile));
   res.rawStream = Math.min(res.rawStream, time(rawStream));
   res.oursStream = Math.min(res.oursStream, time(oursStream));
 }
@@ -89,5 +100,6 @@ const row = (name: string, raw: number, ours: number) =>
     `  ${name.padEnd(34)} node:crypto ${mbps(raw).toFixed(0).padStart(5)} MB/s  ours ${mbps(ours).toFixed(0).padStart(5)} MB/s  ` +
       `ours/raw throughput ${(mbps(ours) / mbps(raw)).toFixed(2)}x`,
   );
-row(`per file (${files.length} files)`, res.rawFile, res.oursFile);
-row('stream (1 MiB chunks)', res.rawStream, res.oursStream);
+row(`contentChecksum per file (${files.length})`, res.rawFile, res.oursFile);
+row(`commit path per file (${files.length})`, res.rawFile, res.commitFile);
+row('createContentHasher, 1 MiB chunks', res.rawStream, res.oursStream);
