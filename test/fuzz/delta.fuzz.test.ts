@@ -1,0 +1,7 @@
+/** Fuzz: static-delta superblocks, part files (decompression included) and payload op streams. */
+import { describe } from 'vitest';
+import { fuzzCases } from './suite.js';
+
+describe('fuzz delta', () => {
+  fuzzCases(['delta-superblock', 'delta-part', 'delta-payload']);
+});
