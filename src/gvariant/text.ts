@@ -570,7 +570,7 @@ function parseFloatText(text: string): number {
 
 function patEnd(p: string, i: number): number {
   const c = p[i];
-  if (c === 'a' || c === 'm') return patEnd(p, i + 1);
+  if (c === 'a' || c === 'm' || c === 'M') return patEnd(p, i + 1);
   if (c === '(' || c === '{') {
     let j = i + 1;
     while (p[j] !== ')' && p[j] !== '}') {
@@ -601,16 +601,23 @@ function co(a: string, i: number, b: string, j: number): [string, number, number
     const e = patEnd(a, i);
     return [a.slice(i, e), e, j + 1];
   }
-  if (x === 'm' && y === 'm') {
+  // 'M': "may be wrapped in an implicit Just" (untyped literals only, as GLib's patterns)
+  if (x === 'M' && y === 'M') {
     const r = co(a, i + 1, b, j + 1);
+    return r && ['M' + r[0], r[1], r[2]];
+  }
+  if (x === 'M' && y === 'm') {
+    const r = co(a, i, b, j + 1); // M absorbs any number of maybes
     return r && ['m' + r[0], r[1], r[2]];
   }
-  if (x === 'm') {
+  if (y === 'M' && x === 'm') {
     const r = co(a, i + 1, b, j);
     return r && ['m' + r[0], r[1], r[2]];
   }
-  if (y === 'm') {
-    const r = co(a, i, b, j + 1);
+  if (x === 'M') return co(a, i + 1, b, j);
+  if (y === 'M') return co(a, i, b, j + 1);
+  if (x === 'm' && y === 'm') {
+    const r = co(a, i + 1, b, j + 1);
     return r && ['m' + r[0], r[1], r[2]];
   }
   if (x === 'a' && y === 'a') {
@@ -645,6 +652,19 @@ function co(a: string, i: number, b: string, j: number): [string, number, number
 
 function pattern(n: Ast): string {
   switch (n.k) {
+    case 'typed':
+      return n.type.str;
+    case 'just':
+      return 'm' + pattern(n.inner);
+    case 'nothing':
+      return 'm*';
+    default:
+      return 'M' + basePattern(n);
+  }
+}
+
+function basePattern(n: Ast): string {
+  switch (n.k) {
     case 'num':
       return n.float ? 'D' : 'N';
     case 'bool':
@@ -662,8 +682,10 @@ function pattern(n: Ast): string {
     case 'tuple':
       return '(' + n.items.map(pattern).join('') + ')';
     case 'dict': {
+      // GLib: keys are coalesced over all entries, the value type comes from the first entry only.
       if (n.keys.length === 0) return 'a{**}';
-      const k = pattern(n.keys[0]!);
+      let k = pattern(n.keys[0]!);
+      for (let i = 1; i < n.keys.length; i++) k = coalesce(k, pattern(n.keys[i]!), n.at);
       if (!isBasicPattern(k)) throw fail('dictionary keys must have basic types', n.at);
       return 'a{' + k + pattern(n.vals[0]!) + '}';
     }
@@ -674,22 +696,19 @@ function pattern(n: Ast): string {
     }
     case 'var':
       return 'v';
-    case 'just':
-      return 'm' + pattern(n.inner);
-    case 'nothing':
-      return 'm*';
-    case 'typed':
-      return n.type.str;
+    default:
+      return pattern(n);
   }
 }
 
 function isBasicPattern(p: string): boolean {
-  return p.length === 1 && 'bynqiuxthdsogNDS*'.includes(p);
+  const q = p.replace(/M/g, '');
+  return q.length === 1 && 'bynqiuxthdsogNDS*'.includes(q);
 }
 
 function resolve(p: string, at: number): GVType {
   if (p.includes('*')) throw fail('unable to infer type', at);
-  const s = p.replace(/N/g, 'i').replace(/D/g, 'd').replace(/S/g, 's');
+  const s = p.replace(/M/g, '').replace(/N/g, 'i').replace(/D/g, 'd').replace(/S/g, 's');
   try {
     return parseType(s);
   } catch {
@@ -723,11 +742,9 @@ function parseIntText(text: string): bigint {
 }
 
 function convert(n: Ast, t: GVType): GVValue {
-  if (n.k === 'typed') {
-    if (n.type.str === t.str) return convert(n.inner, t);
-    if (t.code === 'm' && t.elem!.str === n.type.str) return { just: convert(n.inner, n.type) };
-    throw fail(`type '${n.type.str}' does not match expected '${t.str}'`, n.at);
-  }
+  // GLib's typedecl_get_value: the declaration only steers inference; the value gets the
+  // expected type (a later dict entry's declaration is never checked).
+  if (n.k === 'typed') return convert(n.inner, t);
   if (t.code === 'm') {
     if (n.k === 'nothing') return null;
     if (n.k === 'just') return { just: convert(n.inner, t.elem!) };

@@ -200,4 +200,46 @@ d('GLib text format differential (python3-gi)', () => {
       expect({ text, ...ours }).toEqual({ text, ...(g.error ? { error: true } : { type: g.type, hex: g.hex }) });
     });
   });
+
+  it('parse agrees with g_variant_parse on 4000 random texts', () => {
+    const g = new Gen(rng(5));
+    const atoms = ['1', '-2', '2.5', '0x10', "'a'", '"b\'c"', 'true', 'nothing', "b'x'", '@as []', 'uint32 7', 'byte 3', '[]', '{}', 'inf', "objectpath '/a'", 'just 1', '@mi nothing', "<'v'>", '<1>', 'int64 -1', 'double 1', "@ms 'q'", '010', 'uint64 5', "signature 'as'"];
+    const gen = (depth: number): string => {
+      switch (g.int(depth > 3 ? 1 : 7)) {
+        case 0:
+          return g.pick(atoms);
+        case 1:
+          return '[' + Array.from({ length: g.int(4) }, () => gen(depth + 1)).join(', ') + ']';
+        case 2: {
+          const n = g.int(4);
+          return '(' + Array.from({ length: n }, () => gen(depth + 1)).join(', ') + (n === 1 ? ',)' : ')');
+        }
+        case 3:
+          return '{' + Array.from({ length: g.int(3) }, () => g.pick(atoms.slice(0, 7)) + ': ' + gen(depth + 1)).join(', ') + '}';
+        case 4:
+          return '<' + gen(depth + 1) + '>';
+        case 5:
+          return 'just ' + gen(depth + 1);
+        default:
+          return '{' + g.pick(atoms.slice(0, 7)) + ', ' + gen(depth + 1) + '}';
+      }
+    };
+    const texts = Array.from({ length: 4000 }, () => gen(0));
+    const res = runOracle(texts.map((text) => ({ text })));
+    let accepted = 0;
+    texts.forEach((text, i) => {
+      let ours: string;
+      try {
+        const r = parse(text);
+        ours = r.type + ' ' + hex(encode(r.type, r.value));
+        accepted++;
+      } catch (e) {
+        if (!(e instanceof OstreeError) || e.code !== 'GVARIANT_TEXT_INVALID') throw e;
+        ours = 'error';
+      }
+      const gg = res[i]!;
+      expect({ text, r: ours }).toEqual({ text, r: gg.error ? 'error' : `${gg.type as string} ${gg.hex as string}` });
+    });
+    expect(accepted).toBeGreaterThan(1000);
+  });
 });
