@@ -68,5 +68,12 @@ export {
 } from './ops/sign.js';
 export type { CommitSignOptions, SignCommitResult, DeleteSignatureOptions, VerifyOptions, SignSummaryOptions, ResolveSignersOptions } from './ops/sign.js';
 
+export { generateStaticDelta, computeSimilarObjects } from './ops/delta-generate.js';
+export type { GenerateDeltaOptions, GenerateDeltaResult, GenerateDeltaProgress } from './ops/delta-generate.js';
+export { applyStaticDelta, applyDeltaOffline } from './ops/delta-apply.js';
+export type { ApplyDeltaOptions, ApplyDeltaResult, ApplyDeltaProgress, ApplyOfflineOptions } from './ops/delta-apply.js';
+export { listStaticDeltas, describeStaticDelta, deleteStaticDelta } from './ops/delta-info.js';
+export type { DeltaInfo, DeltaPartInfo } from './ops/delta-info.js';
+
 export { run } from './cli/main.js';
 export type { CliIO } from './cli/command.js';

@@ -21,3 +21,5 @@ export * from './file-header.js';
 export * from './commitmeta.js';
 export * from './tombstone.js';
 export * from './keyfile.js';
+export * from './summary.js';
+export * from './delta.js';

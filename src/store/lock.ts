@@ -90,6 +90,9 @@ function lockWithFlock(
           released = true;
           await new Promise<void>((res) => {
             if (child.exitCode !== null || child.signalCode !== null) return res();
+            // Keep the event loop alive until the holder has exited (it was unref'd while held).
+            child.ref();
+            (child.stdout as unknown as { ref?: () => void }).ref?.();
             child.once('close', () => res());
             child.stdin.end();
           });
