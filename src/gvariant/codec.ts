@@ -373,6 +373,8 @@ interface Ctx {
   readonly b: Uint8Array;
   readonly dv: DataView;
   readonly lenient: boolean;
+  /** False for {@link isNormalForm}: validate only, build no values. */
+  readonly build: boolean;
 }
 
 function invalid(msg: string, at: number): OstreeError {
@@ -413,7 +415,7 @@ function readOffset(ctx: Ctx, p: number, w: number): number {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-function readString(ctx: Ctx, s: number, e: number): string {
+function readString(ctx: Ctx, s: number, e: number, build = ctx.build): string {
   const b = ctx.b;
   if (e <= s) throw invalid('empty string data (no NUL terminator)', s);
   if (b[e - 1] !== 0) throw invalid('string is not NUL-terminated', e - 1);
@@ -428,7 +430,7 @@ function readString(ctx: Ctx, s: number, e: number): string {
         break;
       }
     }
-    if (ascii) return String.fromCharCode.apply(null, b.subarray(s, e - 1) as unknown as number[]);
+    if (ascii) return build ? String.fromCharCode.apply(null, b.subarray(s, e - 1) as unknown as number[]) : '';
   }
   const sub = b.subarray(s, e - 1);
   const z = sub.indexOf(0);
@@ -461,6 +463,7 @@ function dec(ctx: Ctx, t: GVType, s: number, e: number, depth: number): GVValue 
     case 't':
     case 'd':
       if (depth >= MAX_DEPTH) notNormal(ctx, 'nesting too deep', s);
+      if (!ctx.build) return 0;
       switch (t.code) {
         case 'y':
           return ctx.b[s]!;
@@ -486,13 +489,13 @@ function dec(ctx: Ctx, t: GVType, s: number, e: number, depth: number): GVValue 
       return str;
     }
     case 'o': {
-      const str = readString(ctx, s, e);
+      const str = readString(ctx, s, e, true);
       if (!isObjectPath(str)) throw invalid('not a valid object path', s);
       if (depth >= MAX_DEPTH) notNormal(ctx, 'nesting too deep', s);
       return str;
     }
     case 'g': {
-      const str = readString(ctx, s, e);
+      const str = readString(ctx, s, e, true);
       if (!isSignature(str)) throw invalid('not a valid signature', s);
       if (depth >= MAX_DEPTH) notNormal(ctx, 'nesting too deep', s);
       return str;
@@ -504,10 +507,12 @@ function dec(ctx: Ctx, t: GVType, s: number, e: number, depth: number): GVValue 
       const el = t.elem!;
       if (el.fixedSize !== 0) {
         if (e - s !== el.fixedSize) throw invalid(`maybe of '${el.str}' has ${e - s} bytes`, s);
-        return { just: dec(ctx, el, s, e, depth + 1) };
+        const v = dec(ctx, el, s, e, depth + 1);
+        return ctx.build ? { just: v } : null;
       }
       if (ctx.b[e - 1] !== 0) notNormal(ctx, 'maybe lacks its trailing zero byte', e - 1);
-      return { just: dec(ctx, el, s, e - 1, depth + 1) };
+      const v = dec(ctx, el, s, e - 1, depth + 1);
+      return ctx.build ? { just: v } : null;
     }
     case 'a':
       return decArray(ctx, t, s, e, depth);
@@ -516,7 +521,7 @@ function dec(ctx: Ctx, t: GVType, s: number, e: number, depth: number): GVValue 
   }
 }
 
-function decVariant(ctx: Ctx, s: number, e: number, depth: number): Variant {
+function decVariant(ctx: Ctx, s: number, e: number, depth: number): Variant | null {
   const b = ctx.b;
   if (s === e) throw invalid('empty variant', s);
   let z = e - 1;
@@ -524,15 +529,19 @@ function decVariant(ctx: Ctx, s: number, e: number, depth: number): Variant {
   if (b[z] !== 0) throw invalid('variant has no type separator', s);
   if (e - z - 1 > 0x10000) throw invalid('variant type string too long', z);
   const sig = String.fromCharCode.apply(null, b.subarray(z + 1, e) as unknown as number[]);
-  const r = sig.length > 0 ? scanType(sig, 0) : undefined;
-  if (!r || r.end !== sig.length) throw invalid(`bad variant type string ${JSON.stringify(sig.slice(0, 40))}`, z + 1);
-  const ct = parseType(sig);
+  let ct: GVType;
+  try {
+    ct = parseType(sig); // cached; validates a single complete definite type
+  } catch {
+    throw invalid(`bad variant type string ${JSON.stringify(sig.slice(0, 40))}`, z + 1);
+  }
   if (ct.fixedSize !== 0 && z - s !== ct.fixedSize) {
     throw invalid(`variant child of type '${sig}' has ${z - s} bytes`, s);
   }
   // gvs_variant_get_child: depth < MAX - child depth (unsigned arithmetic in GLib)
   if (ct.depth <= MAX_DEPTH && depth >= MAX_DEPTH - ct.depth) throw invalid('variants nested too deeply', s);
-  return new Variant(sig, dec(ctx, ct, s, z, depth + 1));
+  const child = dec(ctx, ct, s, z, depth + 1);
+  return ctx.build ? new Variant(sig, child) : null;
 }
 
 function decArray(ctx: Ctx, t: GVType, s: number, e: number, depth: number): GVValue {
@@ -543,11 +552,14 @@ function decArray(ctx: Ctx, t: GVType, s: number, e: number, depth: number): GVV
     if (size % efs !== 0) throw invalid(`array of '${el.str}' has ${size} bytes, not a multiple of ${efs}`, s);
     if (el.code === 'y') {
       if (size > 0 && depth + 1 >= MAX_DEPTH) notNormal(ctx, 'nesting too deep', s);
-      return ctx.b.subarray(s, e);
+      return ctx.build ? ctx.b.subarray(s, e) : null;
     }
     const n = size / efs;
-    const out: GVValue[] = new Array(n);
-    for (let i = 0; i < n; i++) out[i] = dec(ctx, el, s + i * efs, s + (i + 1) * efs, depth + 1);
+    const out: GVValue[] | null = ctx.build ? new Array(n) : null;
+    for (let i = 0; i < n; i++) {
+      const v = dec(ctx, el, s + i * efs, s + (i + 1) * efs, depth + 1);
+      if (out) out[i] = v;
+    }
     return out;
   }
   if (size === 0) return [];
@@ -560,7 +572,7 @@ function decArray(ctx: Ctx, t: GVType, s: number, e: number, depth: number): GVV
   if (n === 0) throw invalid('non-empty array has no elements', s);
   // GLib ≥ 2.74.x (CVE-2023-32665 hardening): the offset width must be the minimal one.
   if (lastEnd + n * offsetWidth(lastEnd, n) !== size) notNormal(ctx, 'framing offsets wider than needed', e - w);
-  const out: GVValue[] = new Array(n);
+  const out: GVValue[] | null = ctx.build ? new Array(n) : null;
   const mask = el.align - 1;
   const b = ctx.b;
   let off = 0;
@@ -572,20 +584,21 @@ function decArray(ctx: Ctx, t: GVType, s: number, e: number, depth: number): GVV
       if (b[s + off] !== 0) notNormal(ctx, 'non-zero padding', s + off);
       off++;
     }
-    out[i] = dec(ctx, el, s + off, s + end, depth + 1);
+    const v = dec(ctx, el, s + off, s + end, depth + 1);
+    if (out) out[i] = v;
     off = end;
   }
   return out;
 }
 
-function decTuple(ctx: Ctx, t: GVType, s: number, e: number, depth: number): GVValue[] {
+function decTuple(ctx: Ctx, t: GVType, s: number, e: number, depth: number): GVValue[] | null {
   const members = t.members!;
   const endings = t.endings!;
   const n = members.length;
   const size = e - s;
   const b = ctx.b;
   const w = readWidth(size);
-  const out: GVValue[] = new Array(n);
+  const out: GVValue[] | null = ctx.build ? new Array(n) : null;
   let ptr = size;
   let off = 0;
   for (let i = 0; i < n; i++) {
@@ -607,7 +620,8 @@ function decTuple(ctx: Ctx, t: GVType, s: number, e: number, depth: number): GVV
       end = readOffset(ctx, s + ptr, w);
     }
     if (end < off || end > ptr) throw invalid('tuple member offset out of order or out of bounds', s + off);
-    out[i] = dec(ctx, m, s + off, s + end, depth + 1);
+    const v = dec(ctx, m, s + off, s + end, depth + 1);
+    if (out) out[i] = v;
     off = end;
   }
   if (t.fixedSize !== 0) {
@@ -640,12 +654,17 @@ function decTuple(ctx: Ctx, t: GVType, s: number, e: number, depth: number): GVV
  *   normal; suppressed by `allowNonNormal`), `GVARIANT_TYPE_INVALID` (bad type string)
  */
 export function decode(type: string | GVType, bytes: Uint8Array, opts: DecodeOptions = {}): GVValue {
+  return run(type, bytes, opts.allowNonNormal === true, true);
+}
+
+function run(type: string | GVType, bytes: Uint8Array, lenient: boolean, build: boolean): GVValue {
   const t = toType(type);
   if (!(bytes instanceof Uint8Array)) throw new TypeError('decode: bytes must be a Uint8Array');
   const ctx: Ctx = {
     b: bytes,
     dv: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-    lenient: opts.allowNonNormal === true,
+    lenient,
+    build,
   };
   return dec(ctx, t, 0, bytes.length, 0);
 }
@@ -656,7 +675,7 @@ export function decode(type: string | GVType, bytes: Uint8Array, opts: DecodeOpt
  */
 export function isNormalForm(type: string | GVType, bytes: Uint8Array): boolean {
   try {
-    decode(type, bytes);
+    run(type, bytes, false, false); // validate only: no values are built
     return true;
   } catch (e) {
     if (e instanceof OstreeError && (e.code === 'GVARIANT_INVALID' || e.code === 'GVARIANT_NOT_NORMAL')) return false;
