@@ -23,13 +23,18 @@ import { signCommand } from './commands/sign.js';
 import { summaryCommand } from './commands/summary.js';
 import { pruneCommand } from './commands/prune.js';
 import { staticDeltaCommand } from './commands/static-delta.js';
+import { buildExportCommand } from './commands/build-export.js';
+import { buildCommitFromCommand } from './commands/build-commit-from.js';
+import { buildSignCommand } from './commands/build-sign.js';
+import { flatpakrefCommand, flatpakrepoCommand } from './commands/flatpakref.js';
 
 export type { CliIO } from './command.js';
 
 /** Every command, in help order. */
 export const COMMANDS: Command[] = [initCommand, commitCommand, checkoutCommand, fsckCommand,
   refsCommand, revParseCommand, logCommand, showCommand, lsCommand, catCommand, diffCommand, configCommand, resetCommand, remoteCommand,
-  summaryCommand, pruneCommand, gpgSignCommand, signCommand, staticDeltaCommand];
+  summaryCommand, pruneCommand, gpgSignCommand, signCommand, staticDeltaCommand,
+  buildExportCommand, buildCommitFromCommand, buildSignCommand, flatpakrefCommand, flatpakrepoCommand];
 
 function mainHelp(): string {
   const lines = ['Usage:', '  ostree-ts COMMAND [OPTION…]', '', 'Builtin Commands:'];
