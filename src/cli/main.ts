@@ -23,10 +23,10 @@ import { signCommand } from './commands/sign.js';
 import { summaryCommand } from './commands/summary.js';
 import { pruneCommand } from './commands/prune.js';
 import { staticDeltaCommand } from './commands/static-delta.js';
-import { buildExportCommand } from './commands/build-export.js';
-import { buildCommitFromCommand } from './commands/build-commit-from.js';
-import { buildSignCommand } from './commands/build-sign.js';
-import { flatpakrefCommand, flatpakrepoCommand } from './commands/flatpakref.js';
+import { pullCommand } from './commands/pull.js';
+import { pullLocalCommand } from './commands/pull-local.js';
+import { serveCommand } from './commands/serve.js';
+import { publishCommand } from './commands/publish.js';
 
 export type { CliIO } from './command.js';
 
@@ -34,7 +34,7 @@ export type { CliIO } from './command.js';
 export const COMMANDS: Command[] = [initCommand, commitCommand, checkoutCommand, fsckCommand,
   refsCommand, revParseCommand, logCommand, showCommand, lsCommand, catCommand, diffCommand, configCommand, resetCommand, remoteCommand,
   summaryCommand, pruneCommand, gpgSignCommand, signCommand, staticDeltaCommand,
-  buildExportCommand, buildCommitFromCommand, buildSignCommand, flatpakrefCommand, flatpakrepoCommand];
+  pullCommand, pullLocalCommand, serveCommand, publishCommand];
 
 function mainHelp(): string {
   const lines = ['Usage:', '  ostree-ts COMMAND [OPTION…]', '', 'Builtin Commands:'];

@@ -7,12 +7,14 @@ import { OstreeError } from '../../errors.js';
 import { Repo } from '../../store/repo.js';
 import { remoteAdd, remoteDelete, remoteGetUrl, remoteList } from '../../ops/remote.js';
 import { languageNames } from '../../ops/config.js';
+import { fetchRemoteSummary, listRemoteSummaryRefs } from '../../ops/pull.js';
+import { formatSummaryRaw, formatSummaryView } from './summary.js';
 import { keyValue, many, one, type Command } from '../command.js';
 
 /** `remote` */
 export const remoteCommand: Command = {
   name: 'remote',
-  usage: '[OPTION…] (add NAME URL [BRANCH…]|delete NAME|list|show-url NAME)',
+  usage: '[OPTION…] (add NAME URL [BRANCH…]|delete NAME|list|show-url NAME|summary NAME|refs NAME)',
   summary: 'Remote commands that may involve network access',
   repo: true,
   options: {
@@ -27,6 +29,7 @@ export const remoteCommand: Command = {
     'if-exists': { type: 'boolean', description: 'delete: Do nothing if the provided remote does not exist' },
     'show-urls': { type: 'boolean', short: 'u', description: 'list: Show remote URLs in list' },
     json: { type: 'boolean', description: 'list: Print remotes as a JSON array of {name, url}' },
+    raw: { type: 'boolean', description: 'summary: Show raw variant data' },
   },
   async run(args, io, ctx) {
     const v = args.values;
@@ -77,6 +80,21 @@ export const remoteCommand: Command = {
         const name = pos[0];
         if (name === undefined) throw new OstreeError('INVALID_ARGUMENT', 'NAME must be specified');
         io.stdout.write(`${remoteGetUrl(repo, name)}\n`);
+        return 0;
+      }
+      case 'summary': {
+        const name = pos[0];
+        if (name === undefined) throw new OstreeError('INVALID_ARGUMENT', 'NAME must be specified');
+        const { summary } = await fetchRemoteSummary(repo, name);
+        io.stdout.write(v.raw ? formatSummaryRaw(summary) : formatSummaryView(summary));
+        return 0;
+      }
+      case 'refs': {
+        const name = pos[0];
+        if (name === undefined) throw new OstreeError('INVALID_ARGUMENT', 'NAME must be specified');
+        const refs = await listRemoteSummaryRefs(repo, name);
+        if (v.json) io.stdout.write(JSON.stringify(refs, null, 2) + '\n');
+        else for (const r of refs) io.stdout.write(r.collectionId ? `${name}:(${r.collectionId}, ${r.ref})\n` : `${name}:${r.ref}\n`);
         return 0;
       }
       default:
