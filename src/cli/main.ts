@@ -27,6 +27,10 @@ import { pullCommand } from './commands/pull.js';
 import { pullLocalCommand } from './commands/pull-local.js';
 import { serveCommand } from './commands/serve.js';
 import { publishCommand } from './commands/publish.js';
+import { buildExportCommand } from './commands/build-export.js';
+import { buildCommitFromCommand } from './commands/build-commit-from.js';
+import { buildSignCommand } from './commands/build-sign.js';
+import { flatpakrefCommand, flatpakrepoCommand } from './commands/flatpakref.js';
 
 export type { CliIO } from './command.js';
 
@@ -34,7 +38,8 @@ export type { CliIO } from './command.js';
 export const COMMANDS: Command[] = [initCommand, commitCommand, checkoutCommand, fsckCommand,
   refsCommand, revParseCommand, logCommand, showCommand, lsCommand, catCommand, diffCommand, configCommand, resetCommand, remoteCommand,
   summaryCommand, pruneCommand, gpgSignCommand, signCommand, staticDeltaCommand,
-  pullCommand, pullLocalCommand, serveCommand, publishCommand];
+  pullCommand, pullLocalCommand, serveCommand, publishCommand,
+  buildExportCommand, buildCommitFromCommand, buildSignCommand, flatpakrefCommand, flatpakrepoCommand];
 
 function mainHelp(): string {
   const lines = ['Usage:', '  ostree-ts COMMAND [OPTION…]', '', 'Builtin Commands:'];
