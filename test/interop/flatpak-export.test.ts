@@ -7,6 +7,7 @@ import { expect, it } from 'vitest';
 import { join } from 'node:path';
 import { interopSuite, run, tmpdir, tool, ostree } from './harness.js';
 import { buildExport } from '../../src/flatpak/export.js';
+import { buildCommitFrom } from '../../src/flatpak/commit-from.js';
 import { readFlatpakRefData } from '../../src/flatpak/summary.js';
 import { Repo } from '../../src/store/repo.js';
 import { hostArch } from '../../src/flatpak/names.js';
@@ -54,5 +55,36 @@ interopSuite('flatpak build-export parity', ['flatpak', 'ostree'], () => {
     expect(rt2.checksum).toBe((await ostree(theirs, 'rev-parse', rt.ref)).stdout.trim());
     const fsck = await ostree(ours, 'fsck');
     expect(fsck.code).toBe(0);
+  }, 60_000);
+  it('build-commit-from (flat-manager options) gives the same commits as flatpak build-commit-from, from a repo we exported', async () => {
+    const d = tmpdir();
+    makeRuntimeDir(join(d, 'rt'), arch);
+    makeAppDir(join(d, 'app'), arch);
+    const src = join(d, 'src');
+    await buildExport(src, join(d, 'rt'), { runtime: true, timestamp: TS, updateSummary: false });
+    await buildExport(src, join(d, 'app'), { timestamp: TS, updateSummary: false, subsets: ['s1'] });
+    const theirs = join(d, 'theirs');
+    const ours = join(d, 'ours');
+    for (const r of [theirs, ours]) await ostree(r, 'init', '--mode=archive', '--collection-id=org.test.Main');
+    const opts = ['--untrusted', '--force', '--disable-fsync', '--no-update-summary', `--timestamp=${TS}`, '--extra-collection-id=org.test.Main.Build7',
+      '--end-of-life-rebase=org.test.Hello=org.test.NewHello', '--token-type=2', '--subset=s2'];
+    const out = await run(flatpak(), ['build-commit-from', ...opts, `--src-repo=${src}`, theirs]);
+    const res = await buildCommitFrom(ours, {
+      srcRepo: src, untrusted: true, force: true, updateSummary: false, timestamp: TS, extraCollectionIds: ['org.test.Main.Build7'],
+      endOfLifeRebase: ['org.test.Hello=org.test.NewHello'], tokenType: 2, subsets: ['s2'],
+    });
+    expect(res).toHaveLength(2);
+    for (const e of res) {
+      expect(out.stdout).toContain(`${e.ref}: ${e.checksum}`);
+      expect((await ostree(theirs, 'rev-parse', e.ref)).stdout.trim()).toBe(e.checksum);
+      // the mirror ref for the extra collection ID
+      expect((await run('cat', [join(ours, 'refs/mirrors/org.test.Main.Build7', e.ref)])).stdout.trim()).toBe(e.checksum);
+    }
+    // unchanged tree without --force: skipped by both
+    const again = await buildCommitFrom(ours, { srcRepo: src, updateSummary: false });
+    expect(again.every((e) => e.checksum === null)).toBe(true);
+    const theirAgain = await run(flatpak(), ['build-commit-from', '--no-update-summary', `--src-repo=${src}`, theirs]);
+    expect(theirAgain.stdout).toMatch(/no change/);
+    expect((await ostree(ours, 'fsck')).code).toBe(0);
   }, 60_000);
 });
