@@ -333,7 +333,7 @@ class Parser {
 
   ws(): void {
     const s = this.s;
-    while (this.pos < s.length && /\s/.test(s[this.pos]!)) this.pos++;
+    while (this.pos < s.length && /[ \t\n\r\f]/.test(s[this.pos]!)) this.pos++;
   }
 
   peek(): string | undefined {

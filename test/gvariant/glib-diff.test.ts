@@ -153,7 +153,7 @@ const TEXTS = [
   'just []', 'just just nothing', "b''", "b'\\001\\377'", "b'\\x01'", "[b'a', [byte 1]]", '<>', '<1', '@i 1.5',
   'int16 -32769', '-0', '-0.0', '1.', '00', '0.0e0', '08', '0x', '1_000', "objectpath '/a/b'", "objectpath 'a'",
   "signature 'a{sv}'", "{'version': <'1.0'>, 'n': <uint64 5>}", "['a', \"b'c\"]", "(@as [], [1], {'x': <(1, 'y')>})",
-  "'tab\\there'", "b'tab\\there\\n'", '[true, false]', '@mmi just nothing', '@ay []', "{'k', <1>}", '<<<1>>>',
+  "'tab\\there'", '\f5', '\v5', '\u00a05', '\t[1,\n2]\r', "b'tab\\there\\n'", '[true, false]', '@mmi just nothing', '@ay []', "{'k', <1>}", '<<<1>>>',
 ];
 
 d('GLib text format differential (python3-gi)', () => {
