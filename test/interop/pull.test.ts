@@ -1,0 +1,287 @@
+/**
+ * Pull interop: ostree-ts `pull` from repositories written (and signed) by the real ostree 2022.7,
+ * served by our `serve` on 127.0.0.1, into archive and bare-user-only repositories, checked with
+ * `ostree fsck`; request order; static deltas (scratch and from→to); gpg verification; resuming an
+ * interrupted pull; `pull-local`; `--mirror`, `--depth`, `--commit-metadata-only`.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { copyFixture, interopSuite, ostree, tmpdir } from './harness.js';
+import { generateTreeSpec, writeTree } from '../util/trees.js';
+import { destroyHome, genKey, gpg, ids, newHome } from '../sign/gpg-helpers.js';
+import { serveRepo, type RunningServer } from '../../src/ops/serve.js';
+import { pull, type PullOptions } from '../../src/ops/pull.js';
+import { Repo } from '../../src/store/repo.js';
+import { remoteAdd } from '../../src/ops/remote.js';
+import { isOstreeError } from '../../src/errors.js';
+import { cli } from '../cli/io.js';
+
+const FIX = JSON.parse(readFileSync(join(__dirname, '../../fixtures/expected.json'), 'utf8')) as {
+  repos: { archive: { refs: Record<string, string> } };
+};
+const MAIN = FIX.repos.archive.refs['test/main']!;
+const OTHER = FIX.repos.archive.refs['test/other']!;
+
+async function served(repo: string): Promise<RunningServer & { log: string[] }> {
+  const log: string[] = [];
+  const s = await serveRepo(repo, { onRequest: (e) => log.push(`${e.method} ${e.path} ${e.status}`) });
+  return Object.assign(s, { log });
+}
+
+async function client(mode: 'archive' | 'bare-user-only', url: string, set: string[] = ['gpg-verify=false']): Promise<Repo> {
+  const path = join(tmpdir(), `client-${mode}`);
+  const repo = await Repo.init(path, { mode });
+  await remoteAdd(repo, 'origin', url, { set: set.map((s) => s.split('=') as [string, string]) });
+  return Repo.open(path);
+}
+
+/** An archive repo made by ostree with two commits of generated trees, deltas and a summary. */
+async function ostreeRepo(opts: { deltas?: boolean; files?: number } = {}): Promise<{ path: string; c1: string; c2: string }> {
+  const dir = tmpdir();
+  const spec1 = generateTreeSpec({ seed: 11, files: opts.files ?? 80, safeModes: true, bigFileSize: 300_000, manyFiles: 30, deepDepth: 4 });
+  const spec2 = generateTreeSpec({ seed: 12, files: opts.files ?? 80, safeModes: true, bigFileSize: 300_000, manyFiles: 30, deepDepth: 4 });
+  writeTree(join(dir, 't1'), spec1);
+  writeTree(join(dir, 't2'), { ...spec1, ...spec2 });
+  const path = join(dir, 'server');
+  await ostree(path, 'init', '--mode=archive');
+  await ostree(path, 'commit', '--branch=main', `--tree=dir=${join(dir, 't1')}`, '--owner-uid=0', '--owner-gid=0', '--timestamp=2021-01-01', '-s', 'one');
+  const c1 = (await ostree(path, 'rev-parse', 'main')).stdout.trim();
+  await ostree(path, 'commit', '--branch=main', `--tree=dir=${join(dir, 't2')}`, '--owner-uid=0', '--owner-gid=0', '--timestamp=2021-01-02', '-s', 'two');
+  const c2 = (await ostree(path, 'rev-parse', 'main')).stdout.trim();
+  if (opts.deltas) {
+    await ostree(path, 'static-delta', 'generate', '--empty', `--to=${c1}`);
+    await ostree(path, 'static-delta', 'generate', `--from=${c1}`, `--to=${c2}`);
+  }
+  await ostree(path, 'summary', '-u');
+  return { path, c1, c2 };
+}
+
+interopSuite('pull from repositories made by ostree', ['ostree'], () => {
+  it('fixture (archive-z2, all history) into archive: request order, refs, ostree fsck', async () => {
+    const src = await copyFixture('archive');
+    const s = await served(src);
+    try {
+      const repo = await client('archive', s.url);
+      const r = await pull(repo, { remote: 'origin', refs: ['test/main', 'test/other'], depth: -1 });
+      expect(r.refs.map((x) => [x.ref, x.checksum])).toEqual([['test/main', MAIN], ['test/other', OTHER]]);
+      expect(s.log.slice(0, 3)).toEqual(['GET /summary.sig 404', 'GET /summary 200', 'GET /config 200']);
+      const metaIdx = s.log.findIndex((l) => l.includes(`${MAIN.slice(2)}.commitmeta`));
+      const commitIdx = s.log.findIndex((l) => l.includes(`${MAIN.slice(2)}.commit `));
+      expect(metaIdx).toBeGreaterThan(2);
+      expect(commitIdx).toBeGreaterThan(metaIdx);
+      expect(await repo.readRef('origin:test/main')).toBe(MAIN);
+      expect(readdirSync(join(repo.path, 'state'))).toEqual([]);
+      await ostree(repo.path, 'fsck');
+      const log = await ostree(repo.path, 'log', 'origin:test/main');
+      expect(log.stdout.match(/^commit /gm)).toHaveLength(3);
+      // second pull: nothing new fetched
+      const again = await pull(repo, { remote: 'origin', refs: ['test/main'] });
+      expect(again.fetchedContent + again.fetchedMetadata).toBe(0);
+      expect(again.refs[0]!.via).toBe('unchanged');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('ostree repo with deltas: bare-user-only uses scratch then from→to deltas; archive uses objects; fsck', async () => {
+    const { path, c1, c2 } = await ostreeRepo({ deltas: true });
+    const s = await served(path);
+    try {
+      const bu = await client('bare-user-only', s.url);
+      const r1 = await pull(bu, { remote: 'origin', refs: [`main@${c1}`], requireStaticDeltas: true });
+      expect(r1.deltasUsed).toEqual([c1]);
+      await ostree(bu.path, 'fsck');
+      const r2 = await pull(bu, { remote: 'origin', refs: ['main'], requireStaticDeltas: true });
+      expect(r2.deltasUsed).toEqual([`${c1}-${c2}`]);
+      expect(r2.refs[0]).toMatchObject({ checksum: c2, previous: c1, via: 'delta' });
+      await ostree(bu.path, 'fsck');
+      expect((await ostree(bu.path, 'rev-parse', 'origin:main')).stdout.trim()).toBe(c2);
+      // content equals the server's commit, file by file (ostree's view of both)
+      const ours = (await ostree(bu.path, 'ls', '-R', '-C', 'origin:main')).stdout;
+      const theirs = (await ostree(path, 'ls', '-R', '-C', 'main')).stdout;
+      expect(ours.split('\n').map((l) => l.replace(/^\S+ \d+ \d+/, '')).join('\n')).toBe(theirs.split('\n').map((l) => l.replace(/^\S+ \d+ \d+/, '')).join('\n'));
+
+      const ar = await client('archive', s.url);
+      const logStart = s.log.length;
+      const r3 = await pull(ar, { remote: 'origin', refs: ['main'], depth: 1 });
+      expect(r3.deltasUsed).toEqual([]);
+      expect(s.log.slice(logStart).some((l) => l.includes('/deltas/'))).toBe(false);
+      await ostree(ar.path, 'fsck');
+      expect((await ostree(ar.path, 'rev-parse', 'origin:main^')).stdout.trim()).toBe(c1);
+      await expect(pull(ar, { remote: 'origin', refs: ['main'], requireStaticDeltas: true })).rejects.toMatchObject({ code: 'DELTA_REQUIRED' });
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
+
+  it('bare-user-only object pull (deltas disabled) and --commit-metadata-only; fsck', async () => {
+    const { path, c1, c2 } = await ostreeRepo({ deltas: true, files: 40 });
+    const s = await served(path);
+    try {
+      const bu = await client('bare-user-only', s.url);
+      const meta = await pull(bu, { remote: 'origin', refs: ['main'], commitMetadataOnly: true, depth: -1 });
+      expect(meta.fetchedContent).toBe(0);
+      expect(await bu.isCommitPartial(c2)).toBe(true);
+      expect(await bu.isCommitPartial(c1)).toBe(true);
+      await ostree(bu.path, 'fsck');
+      const r = await pull(bu, { remote: 'origin', refs: ['main'], disableStaticDeltas: true });
+      expect(r.deltasUsed).toEqual([]);
+      expect(await bu.isCommitPartial(c2)).toBe(false);
+      expect(s.log.some((l) => l.includes('/deltas/'))).toBe(false);
+      await ostree(bu.path, 'fsck');
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
+
+  it('an interrupted pull leaves a repo fsck accepts, and the next pull completes it', async () => {
+    const { path, c2 } = await ostreeRepo({ files: 120 });
+    const s = await served(path);
+    try {
+      for (const mode of ['archive', 'bare-user-only'] as const) {
+        const repo = await client(mode, s.url);
+        const ac = new AbortController();
+        const opts: PullOptions = {
+          remote: 'origin',
+          refs: ['main'],
+          disableStaticDeltas: true,
+          signal: ac.signal,
+          onProgress: (e) => {
+            if (e.phase === 'objects' && e.fetched >= 40) ac.abort(new Error('stop'));
+          },
+        };
+        await expect(pull(repo, opts)).rejects.toThrow('stop');
+        expect(await repo.readRef('origin:main')).toBeNull();
+        expect(await repo.isCommitPartial(c2)).toBe(true);
+        await ostree(repo.path, 'fsck');
+        const before = s.log.length;
+        const r = await pull(repo, { remote: 'origin', refs: ['main'] });
+        expect(r.refs[0]!.checksum).toBe(c2);
+        expect(await repo.isCommitPartial(c2)).toBe(false);
+        // nothing stored is fetched twice (only the few requests in flight at the abort can repeat)
+        const firstObjs = new Set(s.log.slice(0, before).filter((l) => l.includes('/objects/') && l.endsWith(' 200') && !l.includes('.commit')).map((l) => l.split(' ')[1]));
+        const secondObjs = s.log.slice(before).filter((l) => l.includes('/objects/') && !l.includes('.commit')).map((l) => l.split(' ')[1]);
+        expect(secondObjs.filter((p) => firstObjs.has(p)).length).toBeLessThanOrEqual(8);
+        await ostree(repo.path, 'fsck');
+        s.log.length = 0;
+      }
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
+
+  it('corrupt object on the server: CORRUPT_OBJECT, no ref written', async () => {
+    const src = await copyFixture('archive');
+    const dir = join(src, 'objects', MAIN.slice(0, 2));
+    const commitFile = join(dir, `${MAIN.slice(2)}.commit`);
+    const bytes = readFileSync(commitFile);
+    bytes[bytes.length - 5] ^= 0xff;
+    writeFileSync(commitFile, bytes);
+    const s = await served(src);
+    try {
+      const repo = await client('archive', s.url);
+      const e = await pull(repo, { remote: 'origin', refs: ['test/main'] }).catch((x) => x);
+      expect(isOstreeError(e) && e.code).toBe('CORRUPT_OBJECT');
+      expect(await repo.readRef('origin:test/main')).toBeNull();
+      const missing = await pull(repo, { remote: 'origin', refs: ['nope'] }).catch((x) => x);
+      expect(isOstreeError(missing) && missing.code).toBe('REF_NOT_FOUND');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('--mirror copies refs to heads and summary as-is; pull-local from bare-user-only and archive; CLI', async () => {
+    const src = await copyFixture('archive');
+    const s = await served(src);
+    try {
+      const m = join(tmpdir(), 'mirror');
+      await Repo.init(m, { mode: 'archive' });
+      expect((await cli(['remote', 'add', `--repo=${m}`, '--no-gpg-verify', 'origin', s.url])).code).toBe(0);
+      const out = await cli(['pull', `--repo=${m}`, '--mirror', '--depth=-1', 'origin']);
+      expect(out.stderr).not.toContain('error');
+      expect(out.code).toBe(0);
+      const mirror = await Repo.open(m);
+      expect(await mirror.readRef('test/main')).toBe(MAIN);
+      expect(await mirror.readRef('test/other')).toBe(OTHER);
+      expect(readFileSync(join(m, 'summary')).equals(readFileSync(join(src, 'summary')))).toBe(true);
+      await ostree(m, 'fsck');
+      const refs = await cli(['remote', 'refs', `--repo=${m}`, 'origin']);
+      expect(refs.stdout).toContain('origin:test/main\n');
+      const sum = await cli(['remote', 'summary', `--repo=${m}`, 'origin']);
+      expect(sum.stdout).toContain(MAIN);
+    } finally {
+      await s.close();
+    }
+    // pull-local from a bare-user-only source into archive, and from archive into bare-user-only
+    const bu = await copyFixture('bare-user-only');
+    const buRef = (await ostree(bu, 'rev-parse', 'test/main')).stdout.trim();
+    const a = join(tmpdir(), 'pl-archive');
+    await Repo.init(a, { mode: 'archive' });
+    const pl = await cli(['pull-local', `--repo=${a}`, bu]);
+    expect(pl.code).toBe(0);
+    expect((await ostree(a, 'rev-parse', 'test/main')).stdout.trim()).toBe(buRef);
+    await ostree(a, 'fsck');
+    const dir = tmpdir();
+    const { path } = await ostreeRepo({ files: 20 });
+    const b = join(dir, 'pl-bu');
+    await Repo.init(b, { mode: 'bare-user-only' });
+    expect((await cli(['pull-local', `--repo=${b}`, path, 'main'])).code).toBe(0);
+    await ostree(b, 'fsck');
+    expect(existsSync(join(b, 'refs', 'heads', 'main'))).toBe(true);
+  }, 60_000);
+});
+
+interopSuite('pull with gpg verification (ostree-signed)', ['ostree', 'gpg', 'gpgconf'], () => {
+  let home = '';
+  let otherHome = '';
+  let pub = '';
+  let otherPub = '';
+  beforeAll(() => {
+    home = newHome();
+    otherHome = newHome();
+    const k = ids(genKey(home, 'Pull Test <pull@example.com>', 'ed25519'));
+    const o = ids(genKey(otherHome, 'Other <other@example.com>', 'ed25519'));
+    const w = tmpdir();
+    pub = join(w, 'pub.gpg');
+    otherPub = join(w, 'other.gpg');
+    writeFileSync(pub, gpg(home, ['--export', k.fpr]).stdout);
+    writeFileSync(otherPub, gpg(otherHome, ['--export', o.fpr]).stdout);
+  }, 60_000);
+  afterAll(() => {
+    destroyHome(home);
+    destroyHome(otherHome);
+  });
+
+  it('commit and summary signed by ostree verify; untrusted key and unsigned commit are refused', async () => {
+    const dir = tmpdir();
+    writeTree(join(dir, 't'), { a: 'hello\n', b: { type: 'dir', entries: { c: 'x' } } } as never);
+    const path = join(dir, 'server');
+    const env = { ...process.env, GNUPGHOME: home };
+    await ostree(path, 'init', '--mode=archive');
+    await ostree(path, 'commit', '--branch=main', `--tree=dir=${join(dir, 't')}`, `--gpg-homedir=${home}`, '--gpg-sign=pull@example.com', { env });
+    await ostree(path, 'commit', '--branch=unsigned', `--tree=dir=${join(dir, 't')}`, '-s', 'unsigned');
+    await ostree(path, 'summary', '-u', `--gpg-homedir=${home}`, '--gpg-sign=pull@example.com', { env });
+    const s = await served(path);
+    try {
+      const good = await client('archive', s.url, ['gpg-verify=true', 'gpg-verify-summary=true']);
+      writeFileSync(join(good.path, 'origin.trustedkeys.gpg'), readFileSync(pub));
+      const r = await pull(good, { remote: 'origin', refs: ['main'] });
+      expect(r.refs[0]!.ref).toBe('main');
+      await ostree(good.path, 'fsck');
+      const unsigned = await pull(good, { remote: 'origin', refs: ['unsigned'] }).catch((x) => x);
+      expect(isOstreeError(unsigned) && unsigned.code).toBe('NO_SIGNATURE');
+      expect(await good.readRef('origin:unsigned')).toBeNull();
+
+      const bad = await client('archive', s.url, ['gpg-verify=true', 'gpg-verify-summary=true']);
+      writeFileSync(join(bad.path, 'origin.trustedkeys.gpg'), readFileSync(otherPub));
+      const e = await pull(bad, { remote: 'origin', refs: ['main'] }).catch((x) => x);
+      expect(isOstreeError(e) && e.code).toBe('BAD_SIGNATURE');
+      const e2 = await pull(bad, { remote: 'origin', refs: ['main'], gpgVerifySummary: false }).catch((x) => x);
+      expect(isOstreeError(e2) && e2.code).toBe('BAD_SIGNATURE');
+      expect(await bad.readRef('origin:main')).toBeNull();
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
+});
