@@ -127,10 +127,21 @@ export function tryParseRef(ref: string): FlatpakRef | null {
  * where the unmatched rest begins, or `-1`.
  */
 export function pathMatchPrefix(pattern: string, path: string): number {
-  return matchAt(pattern, 0, path, 0);
+  // Memoized on (pattern position, path position): the same answers as the recursive C
+  // function, in O(|pattern| × |path|) instead of exponential time on patterns like `*a*a*a…b`.
+  return matchAt(pattern, 0, path, 0, new Map());
 }
 
-function matchAt(pat: string, p: number, str: string, s: number): number {
+function matchAt(pat: string, p0: number, str: string, s0: number, memo: Map<number, number>): number {
+  const key = p0 * (str.length + 1) + s0;
+  const hit = memo.get(key);
+  if (hit !== undefined) return hit;
+  const r = matchFrom(pat, p0, str, s0, memo);
+  memo.set(key, r);
+  return r;
+}
+
+function matchFrom(pat: string, p: number, str: string, s: number, memo: Map<number, number>): number {
   while (pat[p] === '/') p++;
   while (str[s] === '/') s++;
   for (;;) {
@@ -153,7 +164,7 @@ function matchAt(pat: string, p: number, str: string, s: number): number {
         continue;
       }
       while (s < str.length) {
-        const r = matchAt(pat, p, str, s);
+        const r = matchAt(pat, p, str, s, memo);
         if (r >= 0) return r;
         if (str[s] === '/') break;
         s++;
