@@ -154,7 +154,8 @@ class Lzma2Encoder {
 
   run(): Uint8Array {
     const n = this.n;
-    let out = new Uint8Array(Math.max(64, n + (n >>> 10) + 64));
+    // Start at a quarter of the input (typical ratios are better) and grow by doubling.
+    let out = new Uint8Array(Math.max(64, Math.min(n + (n >>> 10) + 64, (n >>> 2) + 65536)));
     let o = 0;
     const ensure = (k: number): void => {
       if (o + k <= out.length) return;
