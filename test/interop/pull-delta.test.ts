@@ -1,0 +1,154 @@
+/**
+ * Pull interop, part 2: a repository made by the real ostree 2022.7 with static deltas, served by
+ * our `serve`: scratch and from→to deltas into bare-user-only, objects into archive, commit-metadata-
+ * only pulls, and an interrupted pull that the next pull completes — `ostree fsck` after each.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { copyFixture, interopSuite, ostree, tmpdir } from './harness.js';
+import { generateTreeSpec, writeTree } from '../util/trees.js';
+import { destroyHome, genKey, gpg, ids, newHome } from '../sign/gpg-helpers.js';
+import { serveRepo, type RunningServer } from '../../src/ops/serve.js';
+import { pull, type PullOptions } from '../../src/ops/pull.js';
+import { Repo } from '../../src/store/repo.js';
+import { remoteAdd } from '../../src/ops/remote.js';
+import { isOstreeError } from '../../src/errors.js';
+import { cli } from '../cli/io.js';
+
+const FIX = JSON.parse(readFileSync(join(__dirname, '../../fixtures/expected.json'), 'utf8')) as {
+  repos: { archive: { refs: Record<string, string> } };
+};
+const MAIN = FIX.repos.archive.refs['test/main']!;
+const OTHER = FIX.repos.archive.refs['test/other']!;
+
+async function served(repo: string): Promise<RunningServer & { log: string[] }> {
+  const log: string[] = [];
+  const s = await serveRepo(repo, { onRequest: (e) => log.push(`${e.method} ${e.path} ${e.status}`) });
+  return Object.assign(s, { log });
+}
+
+async function client(mode: 'archive' | 'bare-user-only', url: string, set: string[] = ['gpg-verify=false']): Promise<Repo> {
+  const path = join(tmpdir(), `client-${mode}`);
+  const repo = await Repo.init(path, { mode });
+  await remoteAdd(repo, 'origin', url, { set: set.map((s) => s.split('=') as [string, string]) });
+  return Repo.open(path);
+}
+
+/** An archive repo made by ostree with two commits of generated trees, deltas and a summary. */
+async function ostreeRepo(opts: { deltas?: boolean; files?: number } = {}): Promise<{ path: string; c1: string; c2: string }> {
+  const dir = tmpdir();
+  const spec1 = generateTreeSpec({ seed: 11, files: opts.files ?? 80, safeModes: true, bigFileSize: 300_000, manyFiles: 30, deepDepth: 4 });
+  const spec2 = generateTreeSpec({ seed: 12, files: opts.files ?? 80, safeModes: true, bigFileSize: 300_000, manyFiles: 30, deepDepth: 4 });
+  writeTree(join(dir, 't1'), spec1);
+  writeTree(join(dir, 't2'), { ...spec1, ...spec2 });
+  const path = join(dir, 'server');
+  await ostree(path, 'init', '--mode=archive');
+  await ostree(path, 'commit', '--branch=main', `--tree=dir=${join(dir, 't1')}`, '--owner-uid=0', '--owner-gid=0', '--timestamp=2021-01-01', '-s', 'one');
+  const c1 = (await ostree(path, 'rev-parse', 'main')).stdout.trim();
+  await ostree(path, 'commit', '--branch=main', `--tree=dir=${join(dir, 't2')}`, '--owner-uid=0', '--owner-gid=0', '--timestamp=2021-01-02', '-s', 'two');
+  const c2 = (await ostree(path, 'rev-parse', 'main')).stdout.trim();
+  if (opts.deltas) {
+    await ostree(path, 'static-delta', 'generate', '--empty', `--to=${c1}`);
+    await ostree(path, 'static-delta', 'generate', `--from=${c1}`, `--to=${c2}`);
+  }
+  await ostree(path, 'summary', '-u');
+  return { path, c1, c2 };
+}
+
+interopSuite('pull deltas and resume (ostree-made repository)', ['ostree'], () => {
+  let srv: { path: string; c1: string; c2: string };
+  beforeAll(async () => {
+    srv = await ostreeRepo({ deltas: true, files: 100 });
+  }, 60_000);
+
+  it('ostree repo with deltas: bare-user-only uses scratch then from→to deltas; archive uses objects; fsck', async () => {
+    const { path, c1, c2 } = srv;
+    const s = await served(path);
+    try {
+      const bu = await client('bare-user-only', s.url);
+      const r1 = await pull(bu, { remote: 'origin', refs: [`main@${c1}`], requireStaticDeltas: true });
+      expect(r1.deltasUsed).toEqual([c1]);
+      await ostree(bu.path, 'fsck');
+      const r2 = await pull(bu, { remote: 'origin', refs: ['main'], requireStaticDeltas: true });
+      expect(r2.deltasUsed).toEqual([`${c1}-${c2}`]);
+      expect(r2.refs[0]).toMatchObject({ checksum: c2, previous: c1, via: 'delta' });
+      await ostree(bu.path, 'fsck');
+      expect((await ostree(bu.path, 'rev-parse', 'origin:main')).stdout.trim()).toBe(c2);
+      // content equals the server's commit, file by file (ostree's view of both)
+      const ours = (await ostree(bu.path, 'ls', '-R', '-C', 'origin:main')).stdout;
+      const theirs = (await ostree(path, 'ls', '-R', '-C', 'main')).stdout;
+      expect(ours.split('\n').map((l) => l.replace(/^\S+ \d+ \d+/, '')).join('\n')).toBe(theirs.split('\n').map((l) => l.replace(/^\S+ \d+ \d+/, '')).join('\n'));
+
+      const ar = await client('archive', s.url);
+      const logStart = s.log.length;
+      const r3 = await pull(ar, { remote: 'origin', refs: ['main'], depth: 1 });
+      expect(r3.deltasUsed).toEqual([]);
+      expect(s.log.slice(logStart).some((l) => l.includes('/deltas/'))).toBe(false);
+      await ostree(ar.path, 'fsck');
+      expect((await ostree(ar.path, 'rev-parse', 'origin:main^')).stdout.trim()).toBe(c1);
+      await expect(pull(ar, { remote: 'origin', refs: ['main'], requireStaticDeltas: true })).rejects.toMatchObject({ code: 'DELTA_REQUIRED' });
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
+
+
+  it('bare-user-only object pull (deltas disabled) and --commit-metadata-only; fsck', async () => {
+    const { path, c1, c2 } = srv;
+    const s = await served(path);
+    try {
+      const bu = await client('bare-user-only', s.url);
+      const meta = await pull(bu, { remote: 'origin', refs: ['main'], commitMetadataOnly: true, depth: -1 });
+      expect(meta.fetchedContent).toBe(0);
+      expect(await bu.isCommitPartial(c2)).toBe(true);
+      expect(await bu.isCommitPartial(c1)).toBe(true);
+      await ostree(bu.path, 'fsck');
+      const r = await pull(bu, { remote: 'origin', refs: ['main'], disableStaticDeltas: true });
+      expect(r.deltasUsed).toEqual([]);
+      expect(await bu.isCommitPartial(c2)).toBe(false);
+      expect(s.log.some((l) => l.includes('/deltas/'))).toBe(false);
+      await ostree(bu.path, 'fsck');
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
+
+
+  it('an interrupted pull leaves a repo fsck accepts, and the next pull completes it', async () => {
+    const { path, c2 } = srv;
+    const s = await served(path);
+    try {
+      for (const mode of ['archive', 'bare-user-only'] as const) {
+        const repo = await client(mode, s.url);
+        const ac = new AbortController();
+        const opts: PullOptions = {
+          remote: 'origin',
+          refs: ['main'],
+          disableStaticDeltas: true,
+          signal: ac.signal,
+          onProgress: (e) => {
+            if (e.phase === 'objects' && e.fetched >= 40) ac.abort(new Error('stop'));
+          },
+        };
+        await expect(pull(repo, opts)).rejects.toThrow('stop');
+        expect(await repo.readRef('origin:main')).toBeNull();
+        expect(await repo.isCommitPartial(c2)).toBe(true);
+        await ostree(repo.path, 'fsck');
+        const before = s.log.length;
+        const r = await pull(repo, { remote: 'origin', refs: ['main'] });
+        expect(r.refs[0]!.checksum).toBe(c2);
+        expect(await repo.isCommitPartial(c2)).toBe(false);
+        // nothing stored is fetched twice (only the few requests in flight at the abort can repeat)
+        const firstObjs = new Set(s.log.slice(0, before).filter((l) => l.includes('/objects/') && l.endsWith(' 200') && !l.includes('.commit')).map((l) => l.split(' ')[1]));
+        const secondObjs = s.log.slice(before).filter((l) => l.includes('/objects/') && !l.includes('.commit')).map((l) => l.split(' ')[1]);
+        expect(secondObjs.filter((p) => firstObjs.has(p)).length).toBeLessThanOrEqual(8);
+        await ostree(repo.path, 'fsck');
+        s.log.length = 0;
+      }
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
+
+});
