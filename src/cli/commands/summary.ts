@@ -9,10 +9,10 @@
  * @module
  */
 import { OstreeError } from '../../errors.js';
-import { Variant, type GVValue } from '../../gvariant/value.js';
+import { Variant } from '../../gvariant/value.js';
 import { print, parse } from '../../gvariant/text.js';
 import { byteswapValue } from '../../ops/show.js';
-import { bswap32, bswap64 } from '../../format/bytes.js';
+import { bswap64 } from '../../format/bytes.js';
 import { SUMMARY_TYPE } from '../../format/types.js';
 import { decode } from '../../gvariant/codec.js';
 import { repoModeFromString } from '../../format/object-type.js';
