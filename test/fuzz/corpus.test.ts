@@ -18,7 +18,7 @@ describe('fuzz regression corpus', () => {
       await t.seeds(); // some targets pair inputs with seed context
       const bad: string[] = [];
       for (const { file, bytes } of corpusInputs(t.name)) {
-        const r = runOne(t, bytes);
+        const r = await runOne(t, bytes);
         if (!r.ok) bad.push(`${file}: ${r.failure.kind}: ${r.failure.message.split('\n')[0]}`);
       }
       expect(bad).toEqual([]);

@@ -28,8 +28,10 @@ export interface FuzzTarget {
   name: string;
   /** Valid inputs to mutate (built once; may be async). */
   seeds: () => Uint8Array[] | Promise<Uint8Array[]>;
-  /** Parse `input`; must return or throw an `OstreeError`. */
+  /** Parse `input`; must return or throw (or reject with) an `OstreeError`. */
   run: (input: Uint8Array) => unknown;
+  /** Called once after a campaign (e.g. to check a scratch repository); throws on a problem. */
+  after?: () => Promise<void>;
   /** Extra structure-aware mutators, mixed with the default set. */
   mutators?: ReadonlyArray<readonly [Mutator, number]>;
 }
@@ -71,11 +73,12 @@ export function fuzzSeed(): number {
 }
 
 /** Call `run` once, classifying the outcome. */
-export function runOne(target: FuzzTarget, input: Uint8Array): { ok: true; ms: number; code?: string } | { ok: false; failure: FuzzFailure } {
+export async function runOne(target: FuzzTarget, input: Uint8Array): Promise<{ ok: true; ms: number; code?: string } | { ok: false; failure: FuzzFailure }> {
   const t0 = performance.now();
   let code: string | undefined;
   try {
-    target.run(input);
+    const r = target.run(input);
+    if (r instanceof Promise) await r;
   } catch (e) {
     const ms = performance.now() - t0;
     if (!(e instanceof OstreeError)) {
@@ -123,7 +126,7 @@ export async function fuzz(target: FuzzTarget, count: number, seed: number, opts
   const inputs = (i: number): Uint8Array => (i < seeds.length ? seeds[i]! : mutate(rng.pick(seeds), rng, seeds, mutators));
   for (let i = 0; i < count; i++) {
     const input = inputs(i);
-    let r = runOne(target, input);
+    let r = await runOne(target, input);
     if (i < seeds.length && r.ok && r.code !== undefined) r = { ok: false, failure: { kind: 'seed', message: `seed ${i} rejected: ${r.code}`, ms: r.ms } };
     stats.inputs++;
     if (r.ok) {
@@ -140,6 +143,7 @@ export async function fuzz(target: FuzzTarget, count: number, seed: number, opts
     if ((i & 255) === 0) stats.peakRss = Math.max(stats.peakRss, process.memoryUsage.rss());
   }
   stats.peakRss = Math.max(stats.peakRss, process.memoryUsage.rss());
+  await target.after?.();
   return stats;
 }
 

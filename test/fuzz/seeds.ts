@@ -30,6 +30,8 @@ export interface RepoFiles {
   /** `delta-indexes/…/*.index`. */
   indexes: Uint8Array[];
   configs: Uint8Array[];
+  /** Path of the generated archive repository (deltas from → to, scratch, inline). */
+  repoPath?: string;
 }
 
 function walk(dir: string, out: string[] = []): string[] {
@@ -106,5 +108,6 @@ async function build(): Promise<RepoFiles> {
   await generateStaticDelta(repo, { from: null, to: c1.checksum, workers: 0, timestamp: 3n, inline: true, endianness: 'big' });
   await updateSummary(repo, { now: () => 1_600_000_200 });
   collectRepoFiles(join(dir, 'repo'), files);
+  files.repoPath = join(dir, 'repo');
   return files;
 }

@@ -41,7 +41,12 @@ import {
   DeltaCompression,
   type DeltaPartHeader,
 } from '../../src/format/delta.js';
-import { openDeltaPart } from '../../src/ops/delta-apply.js';
+import { openDeltaPart, executeDeltaPart } from '../../src/ops/delta-apply.js';
+import { fsck } from '../../src/ops/fsck.js';
+import { Repo } from '../../src/store/repo.js';
+import { cpSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { xzCompress, xzDecompress } from '../../src/codec/xz/index.js';
 import { crc32 } from '../../src/codec/xz/crc.js';
 import { bsdiff } from '../../src/codec/bsdiff.js';
@@ -387,6 +392,7 @@ export const TARGETS: FuzzTarget[] = [
       [opsTweak, 4],
     ],
   },
+  deltaExecuteTarget(),
   {
     name: 'xz',
     seeds: () => {
@@ -465,6 +471,48 @@ export const TARGETS: FuzzTarget[] = [
     run: (b) => parseText(new TextDecoder().decode(b)),
   },
 ];
+
+/**
+ * Delta execution: a (mutated) uncompressed part payload is executed by `executeDeltaPart` into a
+ * scratch copy of the seed repository (which holds every delta source), inside a lock-free,
+ * fsync-free transaction. Afterwards the scratch directory must hold only the repository, and the
+ * repository must pass fsck: whatever an accepted input wrote was verified.
+ */
+function deltaExecuteTarget(): FuzzTarget {
+  let repo: Repo | undefined;
+  let root = '';
+  return {
+    name: 'delta-execute',
+    seeds: async () => {
+      payloadList = await payloadSeeds();
+      if (!repo) {
+        root = mkdtempSync(join(tmpdir(), 'ostree-ts-fuzz-exec-'));
+        cpSync((await seedFiles()).repoPath!, join(root, 'repo'), { recursive: true });
+        repo = await Repo.open(join(root, 'repo'));
+        repo.config.setString('core', 'fsync', 'false');
+      }
+      return payloadList.map((p, i) => prefixed(i, p.payload));
+    },
+    run: async (b) => {
+      if (b.length === 0) return;
+      const header = headerFor(payloadList, b);
+      const file = new Uint8Array(b.length);
+      file[0] = DeltaCompression.NONE;
+      file.set(b.subarray(1), 1);
+      await repo!.transaction(() => executeDeltaPart(repo!, header, file, { expectedChecksum: null, maxObjectSize: 1 << 22 }), { lock: false });
+    },
+    mutators: [
+      [payloadInner, 6],
+      [opsTweak, 4],
+    ],
+    after: async () => {
+      const extra = readdirSync(root).filter((e) => e !== 'repo');
+      if (extra.length) throw new Error(`delta execution wrote outside the repository: ${extra.join(', ')}`);
+      const r = await fsck(repo!);
+      if (r.problems.length) throw new Error(`scratch repository fails fsck: ${r.problems.map((p) => p.message).join('; ')}`);
+    },
+  };
+}
 
 /** Look a target up by name. */
 export function target(name: string): FuzzTarget {
