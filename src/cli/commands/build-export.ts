@@ -35,7 +35,7 @@ export const buildExportCommand: Command = {
     'collection-id': { type: 'string', arg: 'COLLECTION-ID', description: 'Collection ID' },
     'disable-fsync': { type: 'boolean', description: 'Do not invoke fsync() (accepted; ostree-ts syncs once per transaction)' },
     'disable-sandbox': { type: 'boolean', description: 'Do not sandbox icon validator (accepted; exports are not validated)' },
-    'no-summary-index': { type: 'boolean', description: "Don't generate a summary index (ostree-ts does not write one yet)" },
+    'no-summary-index': { type: 'boolean', description: "Don't generate a summary index" },
     'built-with': { type: 'string', arg: 'TEXT', description: "Tool named in the default body's 'Built with:' line (default ostree-ts)" },
   },
   async run(args, io) {
@@ -64,6 +64,7 @@ export const buildExportCommand: Command = {
       endOfLifeRebase: one(args.values['end-of-life-rebase']),
       ...(tokenType !== undefined && tokenType >= 0 ? { tokenType } : {}),
       updateSummary: args.values['no-update-summary'] !== true,
+      summary: { disableIndex: args.values['no-summary-index'] === true },
     });
     const s = r.stats;
     io.stdout.write(
