@@ -158,6 +158,8 @@ export async function publish(srcPath: string, destPath: string, opts: PublishOp
   if (!opts.dryRun) {
     for (const s of stale) await dest.unlink(s).catch(() => false); // leftovers of a killed publish
     await dest.mkdirp('');
+    // the directories of a repository, so DEST is also a valid repo for ostree tools (fsck, pull-local)
+    for (const d of ['objects', 'refs/heads', 'refs/remotes', 'refs/mirrors', 'tmp', 'state', 'extensions']) await dest.mkdirp(d);
   }
 
   for (const phase of PHASES) {

@@ -154,8 +154,8 @@ export class HttpFetcher implements RemoteFetcher {
         }
         const declared = Number(res.headers['content-length'] ?? NaN);
         if (Number.isFinite(declared) && declared > maxSize) {
-          res.destroy();
           finish(tooLarge(url.href, declared, maxSize));
+          res.destroy();
           return;
         }
         const chunks: Buffer[] = [];
@@ -163,8 +163,8 @@ export class HttpFetcher implements RemoteFetcher {
         res.on('data', (c: Buffer) => {
           total += c.length;
           if (total > maxSize) {
-            res.destroy();
             finish(tooLarge(url.href, total, maxSize));
+            res.destroy();
             return;
           }
           chunks.push(c);
