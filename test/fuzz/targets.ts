@@ -57,6 +57,7 @@ import { Prng } from '../util/prng.js';
 import { OstreeError } from '../../src/errors.js';
 import { seedFiles } from './seeds.js';
 import { mutate, type Mutator } from './mutate.js';
+import { valueMutator } from './mutate-value.js';
 import type { FuzzTarget } from './runner.js';
 
 const enc = new TextEncoder();
@@ -86,6 +87,7 @@ function gvariantTarget(name: string, typeStr: string, extra: () => Promise<Uint
       for (let i = 0; i < 6; i++) out.push(encode(t, g.value(t)));
       return [...out, ...(await extra())];
     },
+    mutators: [[valueMutator(typeStr), 6]],
     run: (b) => {
       const strict = isNormalForm(t, b);
       let strictOk = true;
@@ -308,7 +310,7 @@ export const TARGETS: FuzzTarget[] = [
       return [];
     }),
   ),
-  { name: 'commit', seeds: () => objects('commit'), run: (b) => decodeCommit(b) },
+  { name: 'commit', seeds: () => objects('commit'), run: (b) => decodeCommit(b), mutators: [[valueMutator(types.COMMIT_TYPE), 6]] },
   {
     name: 'commit-sizes',
     seeds: async () => (await objects('commit')).filter((c) => decodeCommit(c).metadata.some(([k]) => k === 'ostree.sizes')),
@@ -316,15 +318,17 @@ export const TARGETS: FuzzTarget[] = [
       const c = decodeCommit(b);
       for (const [k, v] of c.metadata) if (k === 'ostree.sizes' && v.type === 'aay') decodeSizesMetadata(v.value as Uint8Array[]);
     },
+    mutators: [[valueMutator(types.COMMIT_TYPE), 6]],
   },
-  { name: 'dirtree', seeds: () => objects('dirtree'), run: (b) => decodeDirtree(b) },
-  { name: 'dirmeta', seeds: () => objects('dirmeta'), run: eitherOf(decodeDirmeta, decodeFilemeta) },
+  { name: 'dirtree', seeds: () => objects('dirtree'), run: (b) => decodeDirtree(b), mutators: [[valueMutator(types.DIRTREE_TYPE), 6]] },
+  { name: 'dirmeta', seeds: () => objects('dirmeta'), run: eitherOf(decodeDirmeta, decodeFilemeta), mutators: [[valueMutator(types.DIRMETA_TYPE), 6]] },
   {
     name: 'commitmeta',
     seeds: async () => [...(await objects('commitmeta')), encodeCommitmeta([['ostree.gpgsigs', new Variant('aay', [new Uint8Array(40)])], ['ostree.sign.ed25519', new Variant('aay', [new Uint8Array(64)])]])],
     run: (b) => decodeCommitmeta(b),
+    mutators: [[valueMutator(types.COMMITMETA_TYPE), 6]],
   },
-  { name: 'tombstone', seeds: () => [encodeTombstone({ commit: 'ab'.repeat(32) })], run: (b) => decodeTombstone(b) },
+  { name: 'tombstone', seeds: () => [encodeTombstone({ commit: 'ab'.repeat(32) })], run: (b) => decodeTombstone(b), mutators: [[valueMutator(types.TOMBSTONE_TYPE), 6]] },
   {
     name: 'filez',
     seeds: async () => [
@@ -344,13 +348,14 @@ export const TARGETS: FuzzTarget[] = [
     ],
     run: (b) => parseContentStream(b),
   },
-  { name: 'summary', seeds: async () => (await seedFiles()).summary, run: (b) => decodeSummary(b) },
+  { name: 'summary', seeds: async () => (await seedFiles()).summary, run: (b) => decodeSummary(b), mutators: [[valueMutator(types.SUMMARY_TYPE), 6]] },
   {
     name: 'summary-sig',
     seeds: () => [encodeSummarySig([['ostree.gpgsigs', new Variant('aay', [new Uint8Array(30)])], ['ostree.sign.ed25519', new Variant('aay', [new Uint8Array(64)])]])],
     run: (b) => decodeSummarySig(b),
+    mutators: [[valueMutator(types.SUMMARY_SIG_TYPE), 6]],
   },
-  { name: 'delta-index', seeds: async () => (await seedFiles()).indexes, run: (b) => decodeDeltaIndex(b) },
+  { name: 'delta-index', seeds: async () => (await seedFiles()).indexes, run: (b) => decodeDeltaIndex(b), mutators: [[valueMutator(types.DELTA_INDEX_TYPE), 6]] },
   {
     name: 'delta-superblock',
     seeds: async () => {
@@ -361,6 +366,7 @@ export const TARGETS: FuzzTarget[] = [
       if (isSignedDeltaSuperblock(b)) decodeSignedDeltaSuperblock(b);
       decodeDeltaSuperblock(unwrapDeltaSuperblock(b).superblock);
     },
+    mutators: [[valueMutator(types.DELTA_SUPERBLOCK_TYPE), 6]],
   },
   {
     name: 'delta-part',
@@ -390,6 +396,7 @@ export const TARGETS: FuzzTarget[] = [
     mutators: [
       [payloadInner, 6],
       [opsTweak, 4],
+      [valueMutator(types.DELTA_PART_PAYLOAD_TYPE, { prefix: 1 }), 4],
     ],
   },
   deltaExecuteTarget(),
@@ -504,6 +511,7 @@ function deltaExecuteTarget(): FuzzTarget {
     mutators: [
       [payloadInner, 6],
       [opsTweak, 4],
+      [valueMutator(types.DELTA_PART_PAYLOAD_TYPE, { prefix: 1 }), 4],
     ],
     after: async () => {
       const extra = readdirSync(root).filter((e) => e !== 'repo');
