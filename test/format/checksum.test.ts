@@ -10,17 +10,9 @@ import {
   checksumToB64,
   checksumFromB64,
 } from '../../src/format/checksum.js';
-import { OstreeError } from '../../src/errors.js';
+import { codeOf } from '../util/errors.js';
 
-function code(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof OstreeError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
+const code = codeOf;
 
 describe('checksum hex', () => {
   it('round-trips bytes and hex', () => {

@@ -12,17 +12,9 @@ import {
   modeRoExecutables,
   bareUserContentMode,
 } from '../../src/format/mode.js';
-import { OstreeError } from '../../src/errors.js';
+import { codeOf } from '../util/errors.js';
 
-function code(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof OstreeError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
+const code = codeOf;
 
 describe('mode validation', () => {
   it('validate_stat_mode_perms', () => {

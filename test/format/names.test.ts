@@ -11,17 +11,9 @@ import {
   isValidRefFragment,
   validateRemoteName,
 } from '../../src/format/names.js';
-import { OstreeError } from '../../src/errors.js';
+import { codeOf } from '../util/errors.js';
 
-function code(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof OstreeError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
+const code = codeOf;
 
 describe('ref names (§4.4, §10)', () => {
   it('accepts what ostree refs --create accepted', () => {
