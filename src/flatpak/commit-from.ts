@@ -35,6 +35,7 @@ import { importCommit } from './import.js';
 import { collectTreeSizes } from './sizes.js';
 import { nameProblem } from './names.js';
 import { updateFlatpakSummary, type FlatpakSummaryOptions } from './summary.js';
+import { withFsyncDisabled } from './fsync.js';
 
 /** Options of {@link buildCommitFrom}, named after the command's. */
 export interface BuildCommitFromOptions {
@@ -68,6 +69,8 @@ export interface BuildCommitFromOptions {
   signers?: readonly Signer[];
   /** Update the summary afterwards (default true; `--no-update-summary` = false). */
   updateSummary?: boolean;
+  /** `--disable-fsync`: no filesystem sync (the repo config is not changed). */
+  disableFsync?: boolean;
   /** Options for the summary update. */
   summary?: Omit<FlatpakSummaryOptions, 'signers' | 'signal'>;
   signal?: AbortSignal;
@@ -127,6 +130,10 @@ const SKIP_KEYS = new Set(['xa.ref', 'xa.from_commit', 'ostree.collection-bindin
  */
 export async function buildCommitFrom(dst: Repo | string, opts: BuildCommitFromOptions): Promise<CommitFromEntry[]> {
   const dstRepo = typeof dst === 'string' ? await Repo.open(dst) : dst;
+  return withFsyncDisabled(dstRepo, opts.disableFsync, () => commitFrom(dstRepo, opts));
+}
+
+async function commitFrom(dstRepo: Repo, opts: BuildCommitFromOptions): Promise<CommitFromEntry[]> {
   let dstRefs = [...(opts.dstRefs ?? [])];
   if (opts.srcRepo === undefined && dstRefs.length !== 1) {
     throw new OstreeError('INVALID_ARGUMENT', 'If --src-repo is not specified, exactly one destination ref must be specified');

@@ -39,6 +39,7 @@ import type { Signer } from '../sign/types.js';
 import { branchProblem, formatRef, hostArch, nameProblem, pathMatchPrefix, type RefKind } from './names.js';
 import { installedFileSize } from './sizes.js';
 import { updateFlatpakSummary, type FlatpakSummaryOptions } from './summary.js';
+import { withFsyncDisabled } from './fsync.js';
 
 /** Options of {@link buildExport}, named after `flatpak build-export`'s. */
 export interface BuildExportOptions {
@@ -78,6 +79,8 @@ export interface BuildExportOptions {
   tokenType?: number;
   /** Update the summary afterwards (default true; `--no-update-summary` = false). */
   updateSummary?: boolean;
+  /** `--disable-fsync`: no filesystem sync for this export (the repo config is not changed). */
+  disableFsync?: boolean;
   /** Options for the summary update. */
   summary?: Omit<FlatpakSummaryOptions, 'signers' | 'signal'>;
   signal?: AbortSignal;
@@ -403,6 +406,28 @@ export async function buildExport(location: Repo | string, directory: string, op
   const timestamp = toSeconds(opts.timestamp);
 
   const repo = await openOrCreateExportRepo(location, opts.collectionId);
+  return withFsyncDisabled(repo, opts.disableFsync, () => exportInto(repo, opts, { ref, kind, metadataBytes, metadataText, extraData, rebased, subject, body, timestamp, runtime, isExtension, filesDir, usrDir, exportDir }));
+}
+
+interface ExportPlan {
+  ref: string;
+  kind: RefKind;
+  metadataBytes: Uint8Array;
+  metadataText: string;
+  extraData: Variant | null;
+  rebased: string | undefined;
+  subject: string;
+  body: string;
+  timestamp: bigint;
+  runtime: boolean;
+  isExtension: boolean;
+  filesDir: string;
+  usrDir: string;
+  exportDir: string;
+}
+
+async function exportInto(repo: Repo, opts: BuildExportOptions, plan: ExportPlan): Promise<BuildExportResult> {
+  const { ref, metadataBytes, metadataText, extraData, rebased, subject, body, timestamp, runtime, isExtension, filesDir, usrDir, exportDir } = plan;
   const parent = await repo.resolveRev(ref, true);
   const collectionId = repo.collectionId;
   const saved = repo.deflateFlavour;

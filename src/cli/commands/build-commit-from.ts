@@ -32,7 +32,7 @@ export const buildCommitFromCommand: Command = {
     'end-of-life-rebase': { type: 'string', multiple: true, arg: 'OLDID=NEWID', description: 'Mark refs matching the OLDID prefix as end-of-life, to be replaced with the given NEWID' },
     'token-type': { type: 'string', arg: 'VAL', description: 'Set type of token needed to install this commit' },
     timestamp: { type: 'string', arg: 'TIMESTAMP', description: 'Override the timestamp of the commit (NOW for current time)' },
-    'disable-fsync': { type: 'boolean', description: 'Do not invoke fsync() (accepted; ostree-ts syncs once per transaction)' },
+    'disable-fsync': { type: 'boolean', description: 'Do not invoke fsync()' },
     'no-summary-index': { type: 'boolean', description: "Don't generate a summary index" },
   },
   async run(args, io) {
@@ -60,6 +60,7 @@ export const buildCommitFromCommand: Command = {
       timestamp: one(args.values.timestamp),
       signers,
       updateSummary: args.values['no-update-summary'] !== true,
+      disableFsync: args.values['disable-fsync'] === true,
       summary: { disableIndex: args.values['no-summary-index'] === true },
     });
     for (const e of r) io.stdout.write(e.checksum === null ? `${e.ref}: no change\n` : `${e.ref}: ${e.checksum}\n`);

@@ -33,7 +33,7 @@ export const buildExportCommand: Command = {
     'token-type': { type: 'string', arg: 'VAL', description: 'Set type of token needed to install this commit' },
     timestamp: { type: 'string', arg: 'TIMESTAMP', description: 'Override the timestamp of the commit' },
     'collection-id': { type: 'string', arg: 'COLLECTION-ID', description: 'Collection ID' },
-    'disable-fsync': { type: 'boolean', description: 'Do not invoke fsync() (accepted; ostree-ts syncs once per transaction)' },
+    'disable-fsync': { type: 'boolean', description: 'Do not invoke fsync()' },
     'disable-sandbox': { type: 'boolean', description: 'Do not sandbox icon validator (accepted; exports are not validated)' },
     'no-summary-index': { type: 'boolean', description: "Don't generate a summary index" },
     'built-with': { type: 'string', arg: 'TEXT', description: "Tool named in the default body's 'Built with:' line (default ostree-ts)" },
@@ -64,6 +64,7 @@ export const buildExportCommand: Command = {
       endOfLifeRebase: one(args.values['end-of-life-rebase']),
       ...(tokenType !== undefined && tokenType >= 0 ? { tokenType } : {}),
       updateSummary: args.values['no-update-summary'] !== true,
+      disableFsync: args.values['disable-fsync'] === true,
       summary: { disableIndex: args.values['no-summary-index'] === true },
     });
     const s = r.stats;
