@@ -609,7 +609,7 @@ async function markPartial(repo: Repo, checksum: string): Promise<void> {
 
 /** Fetch a commit (detached metadata first) and, unless commit-only, everything it references. */
 async function pullCommitChain(ctx: PullContext, checksum: string, commitSize: number | undefined, isTip: boolean, depth = ctx.depth): Promise<void> {
-  const { repo, opts } = ctx;
+  const { opts } = ctx;
   let current: string | null = checksum;
   let remaining = depth;
   let first = isTip;

@@ -3,24 +3,16 @@
  * our `serve`: scratch and from→to deltas into bare-user-only, objects into archive, commit-metadata-
  * only pulls, and an interrupted pull that the next pull completes — `ostree fsck` after each.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { beforeAll, expect, it } from 'vitest';
+
 import { join } from 'node:path';
-import { copyFixture, interopSuite, ostree, tmpdir } from './harness.js';
+import { interopSuite, ostree, tmpdir } from './harness.js';
 import { generateTreeSpec, writeTree } from '../util/trees.js';
-import { destroyHome, genKey, gpg, ids, newHome } from '../sign/gpg-helpers.js';
 import { serveRepo, type RunningServer } from '../../src/ops/serve.js';
 import { pull, type PullOptions } from '../../src/ops/pull.js';
 import { Repo } from '../../src/store/repo.js';
 import { remoteAdd } from '../../src/ops/remote.js';
-import { isOstreeError } from '../../src/errors.js';
-import { cli } from '../cli/io.js';
 
-const FIX = JSON.parse(readFileSync(join(__dirname, '../../fixtures/expected.json'), 'utf8')) as {
-  repos: { archive: { refs: Record<string, string> } };
-};
-const MAIN = FIX.repos.archive.refs['test/main']!;
-const OTHER = FIX.repos.archive.refs['test/other']!;
 
 async function served(repo: string): Promise<RunningServer & { log: string[] }> {
   const log: string[] = [];

@@ -11,7 +11,7 @@ import { copyFixture, interopSuite, ostree, tmpdir } from './harness.js';
 import { generateTreeSpec, writeTree } from '../util/trees.js';
 import { destroyHome, genKey, gpg, ids, newHome } from '../sign/gpg-helpers.js';
 import { serveRepo, type RunningServer } from '../../src/ops/serve.js';
-import { pull, type PullOptions } from '../../src/ops/pull.js';
+import { pull } from '../../src/ops/pull.js';
 import { Repo } from '../../src/store/repo.js';
 import { remoteAdd } from '../../src/ops/remote.js';
 import { isOstreeError } from '../../src/errors.js';
