@@ -31,6 +31,7 @@ import { buildExportCommand } from './commands/build-export.js';
 import { buildCommitFromCommand } from './commands/build-commit-from.js';
 import { buildSignCommand } from './commands/build-sign.js';
 import { flatpakrefCommand, flatpakrepoCommand } from './commands/flatpakref.js';
+import { buildUpdateRepoCommand } from './commands/build-update-repo.js';
 
 export type { CliIO } from './command.js';
 
@@ -39,7 +40,7 @@ export const COMMANDS: Command[] = [initCommand, commitCommand, checkoutCommand,
   refsCommand, revParseCommand, logCommand, showCommand, lsCommand, catCommand, diffCommand, configCommand, resetCommand, remoteCommand,
   summaryCommand, pruneCommand, gpgSignCommand, signCommand, staticDeltaCommand,
   pullCommand, pullLocalCommand, serveCommand, publishCommand,
-  buildExportCommand, buildCommitFromCommand, buildSignCommand, flatpakrefCommand, flatpakrepoCommand];
+  buildExportCommand, buildCommitFromCommand, buildSignCommand, flatpakrefCommand, flatpakrepoCommand, buildUpdateRepoCommand];
 
 function mainHelp(): string {
   const lines = ['Usage:', '  ostree-ts COMMAND [OPTION…]', '', 'Builtin Commands:'];

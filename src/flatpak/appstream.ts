@@ -1,0 +1,165 @@
+/**
+ * The appstream branches `build-update-repo` maintains (`flatpak_repo_generate_appstream()` and
+ * `_flatpak_repo_generate_appstream()`, flatpak 1.14.10 `common/flatpak-utils.c`):
+ * `appstream/ARCH` (gzip'd `appstream.xml.gz`) and `appstream2/ARCH` (plain `appstream.xml`) for
+ * every arch of the repository's flatpak refs (plus the kernel arch of a compat arch: `i386` ⇒
+ * `x86_64`, `arm` ⇒ `aarch64`), and `appstream2/SUBSET-ARCH` for every `xa.subsets` value.
+ *
+ * Tree (dirmeta 0:0 040755 everywhere): the XML file (0644, 0:0), `icons/64x64/`,
+ * `icons/128x128/`, `icons/flatpak/{64x64,128x128}` symlinks to `../64x64` / `../128x128`. A
+ * branch whose new root equals its parent's root is not committed. Commits: subject `Update`, no
+ * body, metadata `ostree.collection-binding` (collection ID or "") and `ostree.ref-binding`
+ * `[BRANCH]` through a GVariantDict, parent = current head, signed with every signer.
+ *
+ * Deviation (not yet done): the per-app AppStream data (`files/share/app-info/xmls/ID.xml.gz`
+ * components and icons) is not merged in; the XML is always flatpak's empty document
+ * `<components version="0.8" origin="flatpak">`, byte-identical to what flatpak writes for a
+ * repository whose apps ship no AppStream data.
+ *
+ * @module
+ */
+import { Variant } from '../gvariant/value.js';
+import { compareUtf8 } from '../format/bytes.js';
+import { decodeCommit, encodeCommit } from '../format/commit.js';
+import { encodeDirmeta } from '../format/dirmeta.js';
+import { encodeDirtree } from '../format/dirtree.js';
+import { ghashOrderEntries } from '../format/ghash-order.js';
+import { ObjectType } from '../format/object-type.js';
+import { S_IFLNK, S_IFREG } from '../format/mode.js';
+import type { Repo } from '../store/repo.js';
+import { listAllRefs } from '../ops/summary.js';
+import { signCommit } from '../ops/sign.js';
+import type { Signer } from '../sign/types.js';
+import { parseRef } from './names.js';
+
+/** flatpak's kernel-arch ↔ compat-arch table (`compat_arches` in `common/flatpak-utils.c`). */
+const COMPAT_ARCHES: ReadonlyArray<readonly [kernel: string, compat: string]> = [
+  ['x86_64', 'i386'],
+  ['aarch64', 'arm'],
+];
+
+/** The XML flatpak writes when no component is merged (`flatpak_appstream_xml_new()` + `_root_to_data()`). */
+export const EMPTY_APPSTREAM_XML = '<?xml version="1.0" encoding="UTF-8"?>\n<components version="0.8" origin="flatpak">\n  \n</components>';
+
+/**
+ * {@link EMPTY_APPSTREAM_XML} as flatpak stores it in `appstream.xml.gz`: GLib's `GZlibCompressor`
+ * (gzip container, level -1 = 6, system zlib) output, recorded from flatpak 1.14.10 on Debian 12.
+ * Node's bundled zlib compresses the same input to different (valid) bytes, which would change
+ * the tree checksum of `appstream/ARCH`.
+ */
+export const EMPTY_APPSTREAM_XML_GZ: Uint8Array = new Uint8Array(
+  Buffer.from(
+    '1f8b0800000000000003b3b1afc8cd51284b2d2acecccfb35532d433505248cd4bce4fc9cc4bb7550a0d71d3b550b2b7e3b249cecf2dc8cf4bcd2b29462836d0b35052c82fca4ccf0472d272124b0a12b395ecb81414b86cf411eaed0078f1b85f63000000',
+    'hex',
+  ),
+);
+
+/** Options of {@link generateAppstream}. */
+export interface AppstreamOptions {
+  /** Sign new commits with these. */
+  signers?: readonly Signer[];
+  /** Commit timestamp (seconds); default now. */
+  timestamp?: bigint;
+  signal?: AbortSignal;
+}
+
+/** One appstream branch considered. */
+export interface AppstreamBranch {
+  branch: string;
+  /** The new commit, or null when the tree was unchanged. */
+  commit: string | null;
+}
+
+async function writeTree(repo: Repo, xmlName: string, xml: Uint8Array): Promise<{ tree: string; meta: string }> {
+  const dirmeta = await repo.writeMetadata(ObjectType.DIR_META, encodeDirmeta({ uid: 0, gid: 0, mode: 0o40755, xattrs: [] }));
+  const empty = await repo.writeMetadata(ObjectType.DIR_TREE, encodeDirtree({ files: [], dirs: [] }));
+  const link = (target: string) => repo.writeContent({ uid: 0, gid: 0, mode: S_IFLNK | 0o777, rdev: 0, symlinkTarget: target, xattrs: [] }, new Uint8Array(0));
+  const l128 = await link('../128x128');
+  const l64 = await link('../64x64');
+  const flatpakDir = await repo.writeMetadata(ObjectType.DIR_TREE, encodeDirtree({ files: [{ name: '128x128', checksum: l128 }, { name: '64x64', checksum: l64 }], dirs: [] }));
+  const icons = await repo.writeMetadata(
+    ObjectType.DIR_TREE,
+    encodeDirtree({
+      files: [],
+      dirs: [
+        { name: '128x128', tree: empty, meta: dirmeta },
+        { name: '64x64', tree: empty, meta: dirmeta },
+        { name: 'flatpak', tree: flatpakDir, meta: dirmeta },
+      ],
+    }),
+  );
+  const file = await repo.writeContent({ uid: 0, gid: 0, mode: S_IFREG | 0o644, rdev: 0, symlinkTarget: '', xattrs: [] }, xml);
+  const root = await repo.writeMetadata(ObjectType.DIR_TREE, encodeDirtree({ files: [{ name: xmlName, checksum: file }], dirs: [{ name: 'icons', tree: icons, meta: dirmeta }] }));
+  return { tree: root, meta: dirmeta };
+}
+
+/**
+ * Regenerate the appstream branches (see the module notes); one transaction for all of them.
+ *
+ * @throws OstreeError from the store (`OBJECT_NOT_FOUND`, `CORRUPT_OBJECT`, lock errors)
+ */
+export async function generateAppstream(repo: Repo, opts: AppstreamOptions = {}): Promise<AppstreamBranch[]> {
+  const heads = (await listAllRefs(repo)).filter((r) => r.remote === undefined && r.collectionId === undefined);
+  const arches = new Set<string>();
+  const subsets = new Set<string>(['']);
+  for (const r of heads) {
+    try {
+      parseRef(r.ref);
+    } catch {
+      continue;
+    }
+    const bytes = await repo.readMetadataBytes(ObjectType.COMMIT, r.checksum);
+    if (bytes === null) continue; // flatpak warns and skips
+    const arch = r.ref.split('/')[2]!;
+    if (!arches.has(arch)) {
+      arches.add(arch);
+      const kernel = COMPAT_ARCHES.find(([, c]) => c === arch)?.[0];
+      if (kernel !== undefined) arches.add(kernel);
+    }
+    const meta = decodeCommit(bytes).metadata;
+    const sub = meta.find(([k]) => k === 'xa.subsets')?.[1];
+    if (sub && sub.type === 'as') for (const s of sub.value as string[]) subsets.add(s);
+  }
+  const cid = repo.collectionId;
+  const timestamp = opts.timestamp ?? BigInt(Math.floor(Date.now() / 1000));
+  const xml = new TextEncoder().encode(EMPTY_APPSTREAM_XML);
+  const xmlGz = EMPTY_APPSTREAM_XML_GZ;
+  const out: AppstreamBranch[] = [];
+  const toSign: string[] = [];
+  await repo.transaction(
+    async () => {
+      for (const subset of [...subsets].sort(compareUtf8)) {
+        for (const arch of [...arches].sort(compareUtf8)) {
+          for (const prefix of ['appstream', 'appstream2']) {
+            if (subset !== '' && prefix === 'appstream') continue;
+            opts.signal?.throwIfAborted();
+            const branch = subset === '' ? `${prefix}/${arch}` : `${prefix}/${subset}-${arch}`;
+            const { tree, meta } = prefix === 'appstream' ? await writeTree(repo, 'appstream.xml.gz', xmlGz) : await writeTree(repo, 'appstream.xml', xml);
+            const parent = await repo.resolveRev(branch, true);
+            if (parent) {
+              const p = await repo.loadCommit(parent);
+              if (p.rootTree === tree && p.rootMeta === meta) {
+                out.push({ branch, commit: null });
+                continue;
+              }
+            }
+            const metadata = ghashOrderEntries<Variant>([
+              ['ostree.collection-binding', new Variant('s', cid ?? '')],
+              ['ostree.ref-binding', new Variant('as', [branch])],
+            ]);
+            const commit = await repo.writeMetadata(
+              ObjectType.COMMIT,
+              encodeCommit({ metadata, parent: parent ?? null, related: [], subject: 'Update', body: '', timestamp, rootTree: tree, rootMeta: meta }),
+            );
+            await repo.setRef({ ref: branch }, commit);
+            toSign.push(commit);
+            out.push({ branch, commit });
+          }
+        }
+      }
+    },
+    opts.signal ? { signal: opts.signal } : {},
+  );
+  if (opts.signers?.length) for (const c of toSign) await signCommit(repo, c, opts.signers, opts.signal ? { signal: opts.signal } : {});
+  return out;
+}
