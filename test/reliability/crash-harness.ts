@@ -2,7 +2,7 @@
  * Crash-safety scenarios: run a CLI command on a real repository and SIGKILL it at random moments;
  * after every kill the repository must satisfy {@link repoProblems} (real `ostree fsck` included)
  * and re-running the command must complete. Kill moments are drawn from a seeded PRNG over the
- * window [0.5 × node start-up, 1.1 × an uninterrupted run] measured beforehand.
+ * window [0.5 × node start-up, duration of the latest uninterrupted run].
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,7 +71,9 @@ export async function crashScenario(repo: CrashRepo, scenario: CrashScenario, ki
   const calibrationMs = (await cliOk(calArgs)).ms;
   const stats: CrashStats = { scenario: scenario.name, kills: 0, killedMidway: 0, reruns: 0, problems: [], calibrationMs, startupMs };
   const lo = startupMs * 0.5;
-  const hi = Math.max(lo + 10, calibrationMs * 1.1);
+  // The window follows the latest uninterrupted duration (each re-run is one), so kills keep
+  // landing mid-run as the machine's load changes.
+  let hi = Math.max(lo + 10, calibrationMs);
   for (let i = 0; i < kills; i++) {
     const args = await scenario.prepare(i);
     const at = lo + rng.float() * (hi - lo);
@@ -82,6 +84,7 @@ export async function crashScenario(repo: CrashRepo, scenario: CrashScenario, ki
     for (const p of await repoProblems(repo.repo)) stats.problems.push(`#${i} after kill at ${at.toFixed(0)} ms: ${p}`);
     const again = await spawnCli(args);
     stats.reruns++;
+    hi = Math.max(lo + 10, again.ms);
     if (again.code !== 0) stats.problems.push(`#${i}: re-run exited ${again.code}: ${again.stderr.trim()}`);
   }
   for (const p of await repoProblems(repo.repo)) stats.problems.push(`final: ${p}`);
