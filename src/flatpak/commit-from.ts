@@ -15,8 +15,9 @@
  * `xa.subsets`. Refs are set in the destination (and under `refs/mirrors/CID/` for every extra
  * collection ID).
  *
- * Not done (yet): copying/rewriting the source's static deltas for the new commit;
- * `--update-appstream`.
+ * Then the source's deltas to the source commit (from empty, and from the destination parent) are
+ * copied and re-targeted at the new commit ({@link rewriteDelta}; failures are ignored, as in
+ * flatpak). Not done (yet): `--update-appstream`.
  *
  * @module
  */
@@ -32,6 +33,7 @@ import { listAllRefs } from '../ops/summary.js';
 import { signCommit } from '../ops/sign.js';
 import type { Signer } from '../sign/types.js';
 import { importCommit } from './import.js';
+import { rewriteDelta } from './delta-rewrite.js';
 import { collectTreeSizes } from './sizes.js';
 import { nameProblem } from './names.js';
 import { updateFlatpakSummary, type FlatpakSummaryOptions } from './summary.js';
@@ -173,7 +175,7 @@ async function commitFrom(dstRepo: Repo, opts: BuildCommitFromOptions): Promise<
 
   const dstCid = dstRepo.collectionId;
   const out: CommitFromEntry[] = [];
-  const made: Array<{ ref: string; checksum: string }> = [];
+  const made: Array<{ ref: string; checksum: string; source: string; parent: string | null }> = [];
   await dstRepo.transaction(
     async () => {
       for (let i = 0; i < resolved.length; i++) {
@@ -244,7 +246,7 @@ async function commitFrom(dstRepo: Repo, opts: BuildCommitFromOptions): Promise<
           if (c !== dstCid) await dstRepo.setRef({ collectionId: c, ref: dstRef }, checksum);
         }
         out.push({ ref: dstRef, checksum, source });
-        made.push({ ref: dstRef, checksum });
+        made.push({ ref: dstRef, checksum, source, parent });
       }
     },
     { signal: opts.signal },
@@ -257,6 +259,18 @@ async function commitFrom(dstRepo: Repo, opts: BuildCommitFromOptions): Promise<
         } catch (e) {
           if (!(e instanceof OstreeError && e.code === 'ALREADY_SIGNED')) throw e;
         }
+      }
+    }
+  }
+  // Copy + rewrite the source's deltas (from the destination parent, and from empty) for the new
+  // commits; failures are not fatal, as in flatpak (it only logs them).
+  for (const m of made) {
+    for (const from of m.parent !== null ? [m.parent, null] : [null]) {
+      opts.signal?.throwIfAborted();
+      try {
+        await rewriteDelta(srcRepo, m.source, dstRepo, m.checksum, from);
+      } catch (e) {
+        if (!(e instanceof OstreeError)) throw e;
       }
     }
   }

@@ -11,11 +11,15 @@ import { readFlatpakRefData } from '../../src/flatpak/summary.js';
 import { Repo } from '../../src/store/repo.js';
 import { OstreeError } from '../../src/errors.js';
 import { decodeSummary } from '../../src/format/summary.js';
-import { decodeCommitmeta } from '../../src/format/commitmeta.js';
+import { decodeCommitmeta, encodeCommitmeta } from '../../src/format/commitmeta.js';
 import { Ed25519Signer, ed25519SecretFromSeed, toBase64 } from '../../src/sign/ed25519.js';
 import { Variant } from '../../src/gvariant/value.js';
 import { ObjectType } from '../../src/format/object-type.js';
 import { bswap64 } from '../../src/format/bytes.js';
+import { generateStaticDelta } from '../../src/ops/delta-generate.js';
+import { applyDeltaOffline } from '../../src/ops/delta-apply.js';
+import { decodeDeltaSuperblock, deltaCommitmetaKey } from '../../src/format/delta.js';
+import { deltaDirPath } from '../../src/format/summary.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'ostree-ts-flatpak-'));
 const ARCH = 'x86_64';
@@ -190,6 +194,29 @@ describe('buildCommitFrom / importCommit / buildSign', () => {
     expect(fc.metadata.find(([k]) => k === 'xa.download-size')).toEqual(['xa.download-size', new Variant('t', bswap64(r.downloadSize))]); // copied, not recomputed
     // import is idempotent
     expect((await importCommit(dst, await Repo.open(join(d, 'src')), r.checksum)).copied).toBe(0);
+  });
+
+  it('rewrites the source from-empty delta for the new, signed commit (with its signatures in the superblock)', async () => {
+    const d = tmp();
+    const r = await buildExport(join(d, 'src'), appDir(join(d, 'b')), { updateSummary: false, signers: [signer(3)] });
+    const src = await Repo.open(join(d, 'src'));
+    await generateStaticDelta(src, { from: null, to: r.checksum, workers: 0 });
+    await Repo.init(join(d, 'dst'));
+    const [e] = await buildCommitFrom(join(d, 'dst'), { srcRepo: src, signers: [signer(4)], updateSummary: false });
+    const dst = await Repo.open(join(d, 'dst'));
+    const dir = deltaDirPath(null, e!.checksum!);
+    const sb = decodeDeltaSuperblock(readFileSync(join(d, 'dst', dir, 'superblock')));
+    expect(sb.to).toBe(e!.checksum);
+    expect(sb.commit).toEqual(await dst.readMetadataBytes(ObjectType.COMMIT, e!.checksum!));
+    const keys = sb.metadata.map(([k]) => k);
+    expect(keys).toContain(deltaCommitmetaKey(null, e!.checksum!));
+    expect(keys).not.toContain(deltaCommitmetaKey(null, r.checksum));
+    const detached = sb.metadata.find(([k]) => k === deltaCommitmetaKey(null, e!.checksum!))![1];
+    expect(encodeCommitmeta(detached.value as never)).toEqual(new Uint8Array((await dst.readCommitDetachedMetadata(e!.checksum!))!));
+    // the rewritten delta applies to an empty repository
+    const fresh = await Repo.init(join(d, 'fresh'));
+    await applyDeltaOffline(fresh, join(d, 'dst', dir));
+    expect((await fresh.loadCommit(e!.checksum!)).rootTree).toBe((await src.loadCommit(r.checksum)).rootTree);
   });
 
   it('untrusted import refuses a corrupted source object; option errors', async () => {

@@ -5,6 +5,8 @@
  */
 import { expect, it } from 'vitest';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { deltaDirPath } from '../../src/format/summary.js';
 import { interopSuite, run, tmpdir, tool, ostree } from './harness.js';
 import { buildExport } from '../../src/flatpak/export.js';
 import { buildCommitFrom } from '../../src/flatpak/commit-from.js';
@@ -63,6 +65,10 @@ interopSuite('flatpak build-export parity', ['flatpak', 'ostree'], () => {
     const src = join(d, 'src');
     await buildExport(src, join(d, 'rt'), { runtime: true, timestamp: TS, updateSummary: false });
     await buildExport(src, join(d, 'app'), { timestamp: TS, updateSummary: false, subsets: ['s1'] });
+    // from-empty deltas in the source (flat-manager-client uploads these), rewritten by both
+    for (const ref of [`app/${APP_ID}/${arch}/master`, `runtime/${RUNTIME_ID}/${arch}/master`]) {
+      await ostree(src, 'static-delta', 'generate', '--empty', `--to=${ref}`);
+    }
     const theirs = join(d, 'theirs');
     const ours = join(d, 'ours');
     for (const r of [theirs, ours]) await ostree(r, 'init', '--mode=archive', '--collection-id=org.test.Main');
@@ -79,6 +85,20 @@ interopSuite('flatpak build-export parity', ['flatpak', 'ostree'], () => {
       expect((await ostree(theirs, 'rev-parse', e.ref)).stdout.trim()).toBe(e.checksum);
       // the mirror ref for the extra collection ID
       expect((await run('cat', [join(ours, 'refs/mirrors/org.test.Main.Build7', e.ref)])).stdout.trim()).toBe(e.checksum);
+    }
+    // the rewritten from-empty deltas: byte-identical superblocks and parts, and ostree applies ours
+    const oursDeltas = (await ostree(ours, 'static-delta', 'list')).stdout.trim().split('\n').sort();
+    expect(oursDeltas).toEqual((await ostree(theirs, 'static-delta', 'list')).stdout.trim().split('\n').sort());
+    expect(oursDeltas).toHaveLength(2);
+    for (const e of res) {
+      const dir = deltaDirPath(null, e.checksum!);
+      expect(readFileSync(join(ours, dir, 'superblock'))).toEqual(readFileSync(join(theirs, dir, 'superblock')));
+      expect(readFileSync(join(ours, dir, '0'))).toEqual(readFileSync(join(theirs, dir, '0')));
+      const fresh = join(d, `fresh-${e.checksum}`);
+      await ostree(fresh, 'init', '--mode=archive');
+      await ostree(fresh, 'static-delta', 'apply-offline', join(ours, dir));
+      expect((await ostree(fresh, 'show', e.checksum!)).code).toBe(0);
+      expect((await ostree(fresh, 'fsck')).code).toBe(0);
     }
     // unchanged tree without --force: skipped by both
     const again = await buildCommitFrom(ours, { srcRepo: src, updateSummary: false });
