@@ -5,7 +5,7 @@
  */
 import { expect, it } from 'vitest';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { deltaDirPath } from '../../src/format/summary.js';
 import { interopSuite, run, tmpdir, tool, ostree } from './harness.js';
 import { buildExport } from '../../src/flatpak/export.js';
@@ -45,6 +45,22 @@ interopSuite('flatpak build-export parity', ['flatpak', 'ostree'], () => {
     const theirApp = (await ostree(theirs, 'rev-parse', app.ref)).stdout.trim();
     expect(rt.checksum).toBe(theirRt);
     expect(app.checksum).toBe(theirApp);
+    // an extension (files/, not usr/) with --include re-adding an excluded path, and an app with extra data
+    const ext = join(d, 'ext');
+    mkdirSync(join(ext, 'files', 'share', 'locale', 'de'), { recursive: true });
+    mkdirSync(join(ext, 'usr'), { recursive: true });
+    writeFileSync(join(ext, 'files', 'share', 'locale', 'de', 'x.mo'), 'mo');
+    writeFileSync(join(ext, 'files', 'share', 'locale', 'de', 'y.mo'), 'mo2');
+    writeFileSync(join(ext, 'metadata'), `[Runtime]\nname=${RUNTIME_ID}.Locale\n\n[ExtensionOf]\nref=runtime/${RUNTIME_ID}/${arch}/master\n`);
+    const xd = join(d, 'xd');
+    makeAppDir(xd, arch);
+    writeFileSync(join(xd, 'metadata'), `[Application]\nname=org.test.Extra\nruntime=${RUNTIME_ID}/${arch}/master\n\n[Extra Data]\nuri=https://example.com/a/thing.tar.gz\nchecksum=${'ab'.repeat(32)}\nsize=12345\ninstalled-size=99999\nuri2=https://example.com/b.bin\nname2=other.bin\nchecksum2=${'cd'.repeat(32)}\nsize2=7\n`);
+    await run(flatpak(), ['build-export', ...common, '--exclude=/share/locale/*', '--include=/share/locale/de', theirs, ext, 'master']);
+    await run(flatpak(), ['build-export', ...common, '--disable-sandbox', theirs, xd, 'master']);
+    const e1 = await buildExport(ours, ext, { timestamp: TS, builtWith, updateSummary: false, exclude: ['/share/locale/*'], include: ['/share/locale/de'] });
+    const e2 = await buildExport(ours, xd, { timestamp: TS, builtWith, updateSummary: false });
+    expect(e1.checksum).toBe((await ostree(theirs, 'rev-parse', e1.ref)).stdout.trim());
+    expect(e2.checksum).toBe((await ostree(theirs, 'rev-parse', e2.ref)).stdout.trim());
     // our summary-side reading of the sizes equals what flatpak stored
     const repo = await Repo.open(theirs);
     const data = await readFlatpakRefData(repo, theirApp);
