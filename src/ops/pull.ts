@@ -39,6 +39,7 @@ import {
   type Summary,
 } from '../format/summary.js';
 import { decodeDeltaSuperblock, unwrapDeltaSuperblock } from '../format/delta.js';
+import { MetadataKeys } from '../format/types.js';
 import { MAX_METADATA_SIZE, Repo } from '../store/repo.js';
 import { LocalFetcher, openRemoteFetcher, type RemoteFetcher } from '../store/http.js';
 import { GpgVerifier, type Verifier, type VerifyResult } from '../sign/index.js';
@@ -85,6 +86,8 @@ export interface PullOptions {
   signVerify?: boolean;
   /** Override `sign-verify-summary` (default: remote config, false). */
   signVerifySummary?: boolean;
+  /** Skip the ref/collection binding checks of commits (`--disable-verify-bindings`). */
+  disableVerifyBindings?: boolean;
   /** Write refs as local heads (`pull-local` without `--remote`). */
   localRefs?: boolean;
   /** Parallel requests (default 8). */
@@ -307,6 +310,31 @@ async function checkCommitSignatures(v: Verification, checksum: string, commit: 
   }
 }
 
+/**
+ * `_ostree_repo_verify_bindings()` (`src/libostree/ostree-repo.c`): a commit's `ostree.ref-binding`
+ * must list the ref it was pulled through; with a remote collection ID the binding must exist and
+ * `ostree.collection-binding` must equal it.
+ */
+function verifyBindings(commit: Commit, checksum: string, refs: readonly string[], collectionId: string | undefined): void {
+  const ref = refs[0] ?? null;
+  const fail = (why: string) => new OstreeError('BAD_BINDING', `Commit ${checksum}: ${why}`, { data: { checksum, ref } });
+  const bound = commit.metadata.find(([k]) => k === MetadataKeys.REF_BINDING)?.[1];
+  if (bound === undefined || bound.type !== 'as') {
+    if (collectionId === undefined) return;
+    throw fail('Expected commit metadata to have ref binding information, found none');
+  }
+  const list = bound.value as string[];
+  // ostree scans a commit once, for whichever requesting ref reaches it first: accept any of them
+  if (ref !== null && !refs.some((r) => list.includes(r))) {
+    throw fail(`Commit has no requested ref ‘${ref}’ in ref binding metadata (${list.length ? list.map((r) => `‘${r}’`).join(', ') : 'no refs'})`);
+  }
+  if (collectionId !== undefined) {
+    const c = commit.metadata.find(([k]) => k === MetadataKeys.COLLECTION_BINDING)?.[1];
+    if (c === undefined || c.type !== 's') throw fail('Expected commit metadata to have collection ID binding information, found none');
+    if (c.value !== collectionId) throw fail(`Commit has collection ID ‘${c.value as string}’ in collection binding metadata, while the remote it came from has collection ID ‘${collectionId}’`);
+  }
+}
+
 /** Delta candidates: name → superblock digest (or null when unknown). */
 type DeltaMap = Map<string, string | null>;
 
@@ -396,11 +424,13 @@ export async function pull(repo: Repo, opts: PullOptions): Promise<PullResult> {
       throw new OstreeError('DELTA_REQUIRED', repo.mode === 'archive' ? "Can't use static deltas when pulling into an archive repository" : 'Static deltas cannot be used for this pull');
     }
 
-    const ctx: PullContext = { repo, fetcher, source, opts, verification, result, depth: opts.depth ?? 0, seenCommits: new Set(), pending: 0 };
+    const collectionId = remote !== undefined && repo.config.hasGroup(remoteGroup(remote)) ? repo.config.getString(remoteGroup(remote), 'collection-id')?.trim() || undefined : undefined;
+    const ctx: PullContext = { repo, fetcher, source, opts, verification, result, depth: opts.depth ?? 0, seenCommits: new Set(), pending: 0, collectionId, refs: [] };
     const refLoc = (ref: string) => (opts.mirror || opts.localRefs || remote === undefined ? { ref } : { remote, ref });
     for (const t of targets) {
       signal?.throwIfAborted();
       const previous = t.ref !== null ? await repo.readRef(opts.mirror || opts.localRefs || remote === undefined ? t.ref : `${remote}:${t.ref}`) : null;
+      ctx.refs = targets.filter((x) => x.checksum === t.checksum && x.ref !== null).map((x) => x.ref!);
       let via: PulledRef['via'] = 'objects';
       const complete = (await repo.hasObject(t.checksum, ObjectType.COMMIT)) && !(await repo.isCommitPartial(t.checksum));
       if (complete && !opts.requireStaticDeltas) via = 'unchanged';
@@ -528,6 +558,10 @@ interface PullContext {
   depth: number;
   seenCommits: Set<string>;
   pending: number;
+  /** The remote's `collection-id`, for binding checks. */
+  collectionId: string | undefined;
+  /** The refs being pulled that point at the current tip commit (binding checks). */
+  refs: string[];
 }
 
 function progress(ctx: PullContext): void {
@@ -563,6 +597,7 @@ async function pullDelta(ctx: PullContext, from: string | null, to: string, dige
   const meta = await fetcher.get(loosePath(to, ObjectType.COMMIT_META, 'archive'), { signal, maxSize: MAX_METADATA_SIZE });
   if (sha256Hex(sb.commit) !== to) throw new OstreeError('DELTA_MISMATCH', `Delta superblock embeds a commit that is not ${to}`);
   await checkCommitSignatures(ctx.verification, to, sb.commit, meta);
+  if (!opts.disableVerifyBindings) verifyBindings(decodeCommit(sb.commit), to, ctx.refs, ctx.collectionId);
   // fallback objects are plain fetches
   const pool = new Pool(Math.max(1, opts.concurrency ?? 8));
   for (const f of sb.fallbacks) {
@@ -650,6 +685,7 @@ async function pullOneCommit(ctx: PullContext, checksum: string, commitSize: num
   }
   const commit = decodeCommit(bytes);
   if (meta !== null) decodeCommitmeta(meta);
+  if (!opts.disableVerifyBindings) verifyBindings(commit, checksum, required ? ctx.refs : [], ctx.collectionId);
   await checkCommitSignatures(ctx.verification, checksum, bytes, meta);
   const needTree = !opts.commitMetadataOnly && (!haveCommit || wasPartial);
   if (!haveCommit) {

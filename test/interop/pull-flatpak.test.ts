@@ -74,6 +74,13 @@ interopSuite('pull from a flatpak-made, gpg-signed repository', ['flatpak', 'ost
     await expect(pull(untrusted, { remote: 'origin', refs: [appRef] })).rejects.toMatchObject({ code: 'BAD_SIGNATURE' });
     await expect(pull(untrusted, { remote: 'origin', refs: [appRef], gpgVerifySummary: false })).rejects.toMatchObject({ code: 'BAD_SIGNATURE' });
     expect(await untrusted.listRefs({ remotes: true })).toEqual([]);
+    // ref binding: flatpak binds the commit to its ref; pulling it as another ref is refused
+    const rebound = await client('archive');
+    const e = await pull(rebound, { remote: 'origin', refs: [`app/${APP_ID}/${arch}/other@${want}`] }).catch((x) => x);
+    expect(e).toMatchObject({ code: 'BAD_BINDING' });
+    expect(String(e.message)).toContain(`no requested ref ‘app/${APP_ID}/${arch}/other’`);
+    const ok = await pull(rebound, { remote: 'origin', refs: [`app/${APP_ID}/${arch}/other@${want}`], disableVerifyBindings: true });
+    expect(ok.refs[0]!.checksum).toBe(want);
   }, 60_000);
 
   it('archive client: --mirror of every ref (objects), summary copied; fsck', async () => {

@@ -16,7 +16,7 @@ export const PULL_OPTIONS: Command['options'] = {
   'require-static-deltas': { type: 'boolean', description: 'Require static deltas' },
   'gpg-verify': { type: 'boolean', description: 'GPG verify commits (must specify --remote for pull-local)' },
   'gpg-verify-summary': { type: 'boolean', description: 'GPG verify the summary' },
-  'disable-verify-bindings': { type: 'boolean', description: 'Accepted for compatibility (bindings are not checked)' },
+  'disable-verify-bindings': { type: 'boolean', description: 'Do not verify commit bindings' },
   json: { type: 'boolean', description: 'Print the result as JSON' },
 };
 
@@ -31,6 +31,7 @@ export async function runPull(repo: Repo, opts: PullOptions, args: Parsed, io: C
     commitMetadataOnly: v['commit-metadata-only'] === true,
     disableStaticDeltas: v['disable-static-deltas'] === true,
     requireStaticDeltas: v['require-static-deltas'] === true,
+    disableVerifyBindings: v['disable-verify-bindings'] === true,
     ...(v['gpg-verify'] === true ? { gpgVerify: true } : {}),
     ...(v['gpg-verify-summary'] === true ? { gpgVerifySummary: true } : {}),
     onProgress: (e) => {
