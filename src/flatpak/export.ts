@@ -40,6 +40,7 @@ import { branchProblem, formatRef, hostArch, nameProblem, pathMatchPrefix, type 
 import { installedFileSize } from './sizes.js';
 import { updateFlatpakSummary, type FlatpakSummaryOptions } from './summary.js';
 import { withFsyncDisabled } from './fsync.js';
+import { validateExports } from './validate-exports.js';
 
 /** Options of {@link buildExport}, named after `flatpak build-export`'s. */
 export interface BuildExportOptions {
@@ -81,6 +82,8 @@ export interface BuildExportOptions {
   updateSummary?: boolean;
   /** `--disable-fsync`: no filesystem sync for this export (the repo config is not changed). */
   disableFsync?: boolean;
+  /** Called with each export-validation warning (apps), as flatpak prints `WARNING: …`. */
+  onWarning?: (message: string) => void;
   /** Options for the summary update. */
   summary?: Omit<FlatpakSummaryOptions, 'signers' | 'signal'>;
   signal?: AbortSignal;
@@ -349,6 +352,7 @@ function toSeconds(ts: BuildExportOptions['timestamp']): bigint {
  * console.log(r.ref, r.checksum);
  * ```
  * @throws OstreeError `BUILD_DIR_INVALID` (no `metadata`/`files`, app without `export/`),
+ *   `EXPORT_INVALID` (bad desktop/D-Bus service file, see {@link validateExports}),
  *   `INVALID_METADATA` (no name, bad runtime key, bad `[Extra Data]`), `KEYFILE_INVALID`,
  *   `INVALID_ARGUMENT` (bad branch, timestamp, `--end-of-life-rebase` name, token type),
  *   `COLLECTION_ID_MISMATCH`, `INVALID_FILENAME`, `INVALID_MODE`
@@ -392,6 +396,7 @@ export async function buildExport(location: Repo | string, directory: string, op
     throw new OstreeError('BUILD_DIR_INVALID', `Build directory ${directory} not finalized, use flatpak build-finish`, { data: { directory } });
   }
   const extraData = extraDataSources(meta);
+  if (!runtime) for (const w of validateExports(exportDir, filesDir, id)) opts.onWarning?.(w);
   const arch = metadataArch(meta, opts.arch);
   const kind: RefKind = runtime ? 'runtime' : 'app';
   const ref = formatRef({ kind, id, arch, branch });

@@ -124,3 +124,41 @@ interopSuite('flatpak build-export parity', ['flatpak', 'ostree'], () => {
     expect((await ostree(ours, 'fsck')).code).toBe(0);
   }, 60_000);
 });
+
+interopSuite('flatpak build-export export validation', ['flatpak'], () => {
+  it('refuses and warns about the same export/ problems as flatpak build-export', async () => {
+    const flatpak = tool('flatpak').path!;
+    const arch = hostArch();
+    const cases: Array<{ desktop?: string; service?: string }> = [
+      { desktop: '[Desktop Entry]\nExec=hello\nDBusActivatable=true\n' },
+      { desktop: '[Desktop Entry]\nExec=hello\n', service: '[D-BUS Service]\nName=org.other.App\nExec=hello\n' },
+      { service: `[D-BUS Service]\nName=${APP_ID}\n` },
+      { desktop: '[Desktop Entry]\nExec=/app/bin/nothere --arg\nIcon=elsewhere\n', service: `[D-BUS Service]\nName=${APP_ID}\nExec=/app/bin/hello\n` },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const d = tmpdir();
+      const b = join(d, 'app');
+      makeAppDir(b, arch);
+      if (c.desktop) {
+        mkdirSync(join(b, 'export', 'share', 'applications'), { recursive: true });
+        writeFileSync(join(b, 'export', 'share', 'applications', `${APP_ID}.desktop`), c.desktop);
+      }
+      if (c.service) {
+        mkdirSync(join(b, 'export', 'share', 'dbus-1', 'services'), { recursive: true });
+        writeFileSync(join(b, 'export', 'share', 'dbus-1', 'services', `${APP_ID}.service`), c.service);
+      }
+      const theirs = await run(flatpak, ['build-export', '--no-update-summary', '--disable-sandbox', join(d, 'theirs'), b], { allowFail: true });
+      const warnings: string[] = [];
+      let ok = true;
+      try {
+        await buildExport(join(d, 'ours'), b, { updateSummary: false, onWarning: (w) => warnings.push(w) });
+      } catch (e) {
+        expect((e as { code?: string }).code, `case ${i}`).toBe('EXPORT_INVALID');
+        ok = false;
+      }
+      expect(ok, `case ${i}: flatpak ${theirs.code}: ${theirs.stderr}`).toBe(theirs.code === 0);
+      for (const w of warnings) expect(theirs.stdout, `case ${i}`).toContain(`WARNING: ${w}`);
+      if (i === 3) expect(warnings).toHaveLength(3);
+    }
+  }, 60_000);
+});

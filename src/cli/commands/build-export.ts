@@ -65,6 +65,7 @@ export const buildExportCommand: Command = {
       ...(tokenType !== undefined && tokenType >= 0 ? { tokenType } : {}),
       updateSummary: args.values['no-update-summary'] !== true,
       disableFsync: args.values['disable-fsync'] === true,
+      onWarning: (w) => io.stdout.write(`WARNING: ${w}\n`),
       summary: { disableIndex: args.values['no-summary-index'] === true },
     });
     const s = r.stats;
