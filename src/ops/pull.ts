@@ -17,7 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
-import { inflateRaw } from 'node:zlib';
+import { createInflateRaw, inflateRaw, inflateRawSync } from 'node:zlib';
 import { OstreeError } from '../errors.js';
 import { isChecksum } from '../format/checksum.js';
 import { ObjectType, loosePath, repoModeFromString } from '../format/object-type.js';
@@ -25,7 +25,7 @@ import { decodeCommit, type Commit } from '../format/commit.js';
 import { decodeDirtree } from '../format/dirtree.js';
 import { decodeDirmeta } from '../format/dirmeta.js';
 import { decodeCommitmeta } from '../format/commitmeta.js';
-import { contentChecksum, parseFilez, type FileHeader } from '../format/file-header.js';
+import { contentChecksum, createContentHasher, parseFilez, type FileHeader } from '../format/file-header.js';
 import { KeyFile } from '../format/keyfile.js';
 import { isValidRef, validateRemoteName } from '../format/names.js';
 import {
@@ -131,8 +131,60 @@ interface ResolvedTarget {
 /** Where objects come from. */
 interface ObjectSource {
   metadata(type: ObjectType, checksum: string, maxSize: number): Promise<Uint8Array | null>;
-  /** Content object: the archive bytes (to store as-is in archive repos) and/or header+content. */
-  content(checksum: string): Promise<{ header: FileHeader; content: Uint8Array; filez?: Uint8Array } | null>;
+  /** Content object: header and content. */
+  content(checksum: string): Promise<{ header: FileHeader; content: Uint8Array } | null>;
+  /** The raw `.filez` bytes, when the source is an archive (stored as-is in archive repos). */
+  filez?(checksum: string): Promise<Uint8Array | null>;
+}
+
+/** Objects up to this size are inflated synchronously (cheaper than a thread-pool round trip). */
+const SYNC_INFLATE_MAX = 64 * 1024;
+
+/**
+ * Verify a `.filez` object's checksum by inflating it chunk by chunk into the hasher (the content
+ * is never held whole).
+ * @throws OstreeError `CORRUPT_OBJECT`
+ */
+async function verifyFilez(checksum: string, filez: Uint8Array): Promise<void> {
+  const f = parseFilez(filez);
+  const hasher = createContentHasher(f.header);
+  const size = Number(f.size);
+  if ((f.header.mode & 0o170000) === 0o100000) {
+    if (size > MAX_CONTENT_SIZE) throw corrupt(checksum, `declares ${size} bytes`);
+    let total = 0;
+    if (size <= SYNC_INFLATE_MAX) {
+      let out: Buffer;
+      try {
+        out = inflateRawSync(f.deflated, { maxOutputLength: Math.max(size, 1) });
+      } catch (e) {
+        throw corrupt(checksum, 'bad compressed data', e);
+      }
+      total = out.byteLength;
+      hasher.update(out);
+    } else {
+      total = await new Promise<number>((resolve, reject) => {
+        const inf = createInflateRaw({ chunkSize: 256 * 1024 });
+        let n = 0;
+        inf.on('data', (c: Buffer) => {
+          n += c.byteLength;
+          if (n > size) {
+            inf.destroy();
+            reject(corrupt(checksum, `more data than the declared ${size} bytes`));
+            return;
+          }
+          hasher.update(c);
+        });
+        inf.on('end', () => resolve(n));
+        inf.on('error', (e) => reject(corrupt(checksum, 'bad compressed data', e)));
+        inf.end(f.deflated);
+      });
+    }
+    if (total !== size) throw corrupt(checksum, `size mismatch (header ${size}, data ${total})`);
+  }
+  const actual = hasher.digest();
+  if (actual !== checksum) {
+    throw new OstreeError('CORRUPT_OBJECT', `Corrupted file object; checksum expected='${checksum}' actual='${actual}'`, { data: { expected: checksum, actual } });
+  }
 }
 
 class FetcherSource implements ObjectSource {
@@ -145,8 +197,12 @@ class FetcherSource implements ObjectSource {
     return this.fetcher.get(loosePath(checksum, type, 'archive'), { maxSize, signal: this.signal });
   }
 
+  filez(checksum: string): Promise<Uint8Array | null> {
+    return this.fetcher.get(loosePath(checksum, ObjectType.FILE, 'archive'), { maxSize: MAX_CONTENT_SIZE, signal: this.signal });
+  }
+
   async content(checksum: string) {
-    const filez = await this.fetcher.get(loosePath(checksum, ObjectType.FILE, 'archive'), { maxSize: MAX_CONTENT_SIZE, signal: this.signal });
+    const filez = await this.filez(checksum);
     if (filez === null) return null;
     const f = parseFilez(filez);
     let content = new Uint8Array(0);
@@ -161,7 +217,7 @@ class FetcherSource implements ObjectSource {
       }
       if (content.byteLength !== size) throw corrupt(checksum, `size mismatch (header ${size}, data ${content.byteLength})`);
     }
-    return { header: f.header, content, filez };
+    return { header: f.header, content };
   }
 }
 
@@ -719,18 +775,24 @@ async function fetchMetadata(ctx: PullContext, type: ObjectType, checksum: strin
 }
 
 async function fetchContent(ctx: PullContext, checksum: string): Promise<void> {
+  const repo = ctx.repo;
+  if (repo.mode === 'archive' && ctx.source.filez && !repo.inTransaction) {
+    // archive → archive: verify by streaming, store the fetched bytes as they are
+    const filez = await ctx.source.filez(checksum);
+    if (filez === null) throw new OstreeError('OBJECT_NOT_FOUND', `Content object ${checksum} not found on the remote`, { data: { checksum } });
+    await verifyFilez(checksum, filez);
+    if (!(await repo.hasObject(checksum, ObjectType.FILE))) await repo.storage.writeAtomic(repo.objectPath(checksum, ObjectType.FILE), filez);
+    ctx.result.fetchedContent++;
+    progress(ctx);
+    return;
+  }
   const obj = await ctx.source.content(checksum);
   if (obj === null) throw new OstreeError('OBJECT_NOT_FOUND', `Content object ${checksum} not found on the remote`, { data: { checksum } });
   const actual = contentChecksum(obj.header, obj.content);
   if (actual !== checksum) {
     throw new OstreeError('CORRUPT_OBJECT', `Corrupted file object; checksum expected='${checksum}' actual='${actual}'`, { data: { expected: checksum, actual } });
   }
-  const repo = ctx.repo;
-  if (repo.mode === 'archive' && obj.filez && !repo.inTransaction) {
-    if (!(await repo.hasObject(checksum, ObjectType.FILE))) await repo.storage.writeAtomic(repo.objectPath(checksum, ObjectType.FILE), obj.filez);
-  } else {
-    await repo.writeContent(obj.header, obj.content, checksum);
-  }
+  await repo.writeContent(obj.header, obj.content, checksum);
   ctx.result.fetchedContent++;
   progress(ctx);
 }

@@ -158,24 +158,29 @@ export class HttpFetcher implements RemoteFetcher {
           res.destroy();
           return;
         }
+        // With a Content-Length the body is copied once into a buffer of that size; otherwise
+        // chunks are collected and joined at the end.
+        const known = Number.isFinite(declared) ? Buffer.allocUnsafe(declared) : null;
         const chunks: Buffer[] = [];
         let total = 0;
         res.on('data', (c: Buffer) => {
-          total += c.length;
-          if (total > maxSize) {
-            finish(tooLarge(url.href, total, maxSize));
+          if (total + c.length > maxSize || (known && total + c.length > known.length)) {
+            total += c.length;
+            finish(known ? new OstreeError('FETCH_FAILED', `Response for ${url.href} longer than its Content-Length`, { data: { url: url.href } }) : tooLarge(url.href, total, maxSize));
             res.destroy();
             return;
           }
-          chunks.push(c);
+          if (known) c.copy(known, total);
+          else chunks.push(c);
+          total += c.length;
         });
         res.on('end', () => {
           this.bytesTransferred += total;
-          if (Number.isFinite(declared) && declared !== total) {
+          if (known && known.length !== total) {
             finish(new OstreeError('FETCH_FAILED', `Truncated response for ${url.href} (${total} of ${declared} bytes)`, { data: { url: url.href } }));
             return;
           }
-          const b = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+          const b = known ?? (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
           finish(null, new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
         });
         res.on('error', (e) => finish(fetchError(url.href, e)));
