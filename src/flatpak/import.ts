@@ -46,30 +46,37 @@ export async function importCommit(dst: Repo, src: Repo, checksum: string, opts:
   const objs = [...reach.objects()].sort((a, b) => (ORDER[a.type] ?? 9) - (ORDER[b.type] ?? 9));
   let copied = 0;
   const raw = src.mode === 'archive' && dst.mode === 'archive';
-  for (const o of objs) {
-    opts.signal?.throwIfAborted();
-    if (await dst.hasObject(o.checksum, o.type)) continue;
-    if (o.type === ObjectType.FILE) {
-      if (raw) {
-        const bytes = await src.storage.read(src.objectPath(o.checksum, o.type));
-        if (bytes === null) throw new OstreeError('OBJECT_NOT_FOUND', `No such content object ${o.checksum} in ${src.path}`, { data: { checksum: o.checksum } });
-        if (opts.untrusted) {
+  // Re-encoded objects are compressed as ostree would, so flatpak's download sizes stay comparable.
+  const savedFlavour = dst.deflateFlavour;
+  dst.deflateFlavour = 'exact';
+  try {
+    for (const o of objs) {
+      opts.signal?.throwIfAborted();
+      if (await dst.hasObject(o.checksum, o.type)) continue;
+      if (o.type === ObjectType.FILE) {
+        // Objects only in the source's `core.parent` repository are re-encoded (below) rather than copied.
+        const bytes = raw ? await src.storage.read(src.objectPath(o.checksum, o.type)) : null;
+        if (bytes !== null) {
+          if (opts.untrusted) {
+            const obj = await src.readContent(o.checksum);
+            if (contentChecksum(obj.header, obj.content) !== o.checksum) throw corrupt(o.checksum, 'file');
+          }
+          await dst.storage.writeAtomic(dst.objectPath(o.checksum, o.type), bytes, { mode: 0o644 });
+        } else {
           const obj = await src.readContent(o.checksum);
-          if (contentChecksum(obj.header, obj.content) !== o.checksum) throw corrupt(o.checksum, 'file');
+          if (opts.untrusted && contentChecksum(obj.header, obj.content) !== o.checksum) throw corrupt(o.checksum, 'file');
+          await dst.writeContent(obj.header, obj.content);
         }
-        await dst.storage.writeAtomic(dst.objectPath(o.checksum, o.type), bytes, { mode: 0o644 });
       } else {
-        const obj = await src.readContent(o.checksum);
-        if (opts.untrusted && contentChecksum(obj.header, obj.content) !== o.checksum) throw corrupt(o.checksum, 'file');
-        await dst.writeContent(obj.header, obj.content);
+        const bytes = await src.readMetadataBytes(o.type, o.checksum);
+        if (bytes === null) throw new OstreeError('OBJECT_NOT_FOUND', `No such metadata object ${o.checksum}.${ObjectType[o.type]} in ${src.path}`, { data: { checksum: o.checksum } });
+        if (opts.untrusted && metadataChecksum(bytes) !== o.checksum) throw corrupt(o.checksum, ObjectType[o.type]!.toLowerCase());
+        await dst.writeMetadata(o.type, bytes, o.checksum);
       }
-    } else {
-      const bytes = await src.readMetadataBytes(o.type, o.checksum);
-      if (bytes === null) throw new OstreeError('OBJECT_NOT_FOUND', `No such metadata object ${o.checksum}.${ObjectType[o.type]} in ${src.path}`, { data: { checksum: o.checksum } });
-      if (opts.untrusted && metadataChecksum(bytes) !== o.checksum) throw corrupt(o.checksum, ObjectType[o.type]!.toLowerCase());
-      await dst.writeMetadata(o.type, bytes, o.checksum);
+      copied++;
     }
-    copied++;
+  } finally {
+    dst.deflateFlavour = savedFlavour;
   }
   return { total: objs.length, copied };
 }

@@ -219,6 +219,21 @@ describe('buildCommitFrom / importCommit / buildSign', () => {
     expect((await fresh.loadCommit(e!.checksum!)).rootTree).toBe((await src.loadCommit(r.checksum)).rootTree);
   });
 
+  it('imports objects that live only in the source repository\'s core.parent (flat-manager upload repos)', async () => {
+    const d = tmp();
+    const r = await buildExport(join(d, 'main'), appDir(join(d, 'b')), { updateSummary: false });
+    const upload = await Repo.init(join(d, 'upload'));
+    upload.config.setString('core', 'parent', join(d, 'main'));
+    await upload.writeConfig();
+    const src = await Repo.open(join(d, 'upload'));
+    const dst = await Repo.init(join(d, 'dst'));
+    const res = await importCommit(dst, src, r.checksum, { untrusted: true });
+    expect(res.copied).toBe(res.total);
+    const [e] = await buildCommitFrom(dst, { srcRef: r.checksum, dstRefs: [r.ref], updateSummary: false });
+    const sizes = await collectTreeSizes(dst, (await dst.loadCommit(e!.checksum!)).rootTree);
+    expect(sizes).toEqual({ installedSize: r.installedSize, downloadSize: r.downloadSize }); // re-encoded exactly as before
+  });
+
   it('untrusted import refuses a corrupted source object; option errors', async () => {
     const d = tmp();
     const r = await buildExport(join(d, 'src'), appDir(join(d, 'b')), { updateSummary: false });
