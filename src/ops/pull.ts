@@ -428,16 +428,44 @@ export async function pull(repo: Repo, opts: PullOptions): Promise<PullResult> {
     // (a local source repository is read directly: its refs, not a possibly stale summary)
     const readSummaryFiles = !opts.sourceRepo || opts.mirror === true;
     const sigBytes = readSummaryFiles ? await fetcher.get('summary.sig', { signal, maxSize: MAX_METADATA_SIZE }) : null;
-    const summaryBytes = readSummaryFiles ? await fetcher.get('summary', { signal, maxSize: MAX_METADATA_SIZE }) : null;
+    // ostree's summary cache (`tmp/cache/summaries/<remote>` + `.sig`): an unchanged signature
+    // means the cached summary is current, so it is not downloaded again
+    const cacheName = remote !== undefined && opts.url === undefined && opts.fetcher === undefined && !opts.sourceRepo ? `tmp/cache/summaries/${remote}` : null;
+    let summaryBytes: Uint8Array | null = null;
+    let fromCache = false;
+    if (cacheName !== null && sigBytes !== null) {
+      const cachedSig = await repo.storage.read(`${cacheName}.sig`);
+      if (cachedSig !== null && Buffer.from(cachedSig).equals(Buffer.from(sigBytes))) {
+        summaryBytes = await repo.storage.read(cacheName);
+        fromCache = summaryBytes !== null;
+      }
+    }
+    if (!fromCache && readSummaryFiles) summaryBytes = await fetcher.get('summary', { signal, maxSize: MAX_METADATA_SIZE });
     opts.onProgress?.({ phase: 'summary', found: summaryBytes !== null });
-    let summary: Summary | null = null;
-    if (summaryBytes !== null && !opts.sourceRepo) summary = decodeSummary(summaryBytes);
-    for (const v of [summaryGpg, summarySign]) {
-      if (v === null) continue;
-      if (summaryBytes === null) throw new OstreeError('NO_SIGNATURE', 'Signature verification of the summary is enabled, but the remote has no summary', {});
-      await verifySummary(summaryBytes, sigBytes, { verifier: v, requireValid: true });
+    const checkSummary = async (bytes: Uint8Array | null): Promise<Summary | null> => {
+      const decoded = bytes !== null && !opts.sourceRepo ? decodeSummary(bytes) : null;
+      for (const v of [summaryGpg, summarySign]) {
+        if (v === null) continue;
+        if (bytes === null) throw new OstreeError('NO_SIGNATURE', 'Signature verification of the summary is enabled, but the remote has no summary', {});
+        await verifySummary(bytes, sigBytes, { verifier: v, requireValid: true });
+      }
+      return decoded;
+    };
+    let summary: Summary | null;
+    try {
+      summary = await checkSummary(summaryBytes);
+    } catch (e) {
+      if (!fromCache) throw e;
+      // a bad cached copy: download once more, without the cache (as ostree)
+      fromCache = false;
+      summaryBytes = await fetcher.get('summary', { signal, maxSize: MAX_METADATA_SIZE });
+      summary = await checkSummary(summaryBytes);
     }
     const info = summary ? summaryInfo(summary) : null;
+    if (cacheName !== null && !fromCache && summaryBytes !== null && sigBytes !== null) {
+      await repo.storage.writeAtomic(cacheName, summaryBytes);
+      await repo.storage.writeAtomic(`${cacheName}.sig`, sigBytes);
+    }
 
     // 2. config (not for a local source repository, whose mode we read directly)
     let indexedDeltas = info?.indexedDeltas === true;

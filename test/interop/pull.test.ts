@@ -182,6 +182,16 @@ interopSuite('pull with gpg verification (ostree-signed)', ['ostree', 'gpg', 'gp
       const r = await pull(good, { remote: 'origin', refs: ['main'] });
       expect(r.refs[0]!.ref).toBe('main');
       await ostree(good.path, 'fsck');
+      // summary cache: an unchanged summary.sig means the cached summary is used
+      expect(readFileSync(join(good.path, 'tmp/cache/summaries/origin')).equals(readFileSync(join(path, 'summary')))).toBe(true);
+      s.log.length = 0;
+      await pull(good, { remote: 'origin', refs: ['main'] });
+      expect(s.log.slice(0, 2)).toEqual(['GET /summary.sig 200', 'GET /config 200']);
+      // a damaged cached copy fails verification and is downloaded again
+      writeFileSync(join(good.path, 'tmp/cache/summaries/origin'), readFileSync(join(path, 'summary')).subarray(1));
+      s.log.length = 0;
+      await pull(good, { remote: 'origin', refs: ['main'] });
+      expect(s.log.slice(0, 2)).toEqual(['GET /summary.sig 200', 'GET /summary 200']);
       const unsigned = await pull(good, { remote: 'origin', refs: ['unsigned'] }).catch((x) => x);
       expect(isOstreeError(unsigned) && unsigned.code).toBe('NO_SIGNATURE');
       expect(await good.readRef('origin:unsigned')).toBeNull();
