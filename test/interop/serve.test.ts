@@ -6,7 +6,9 @@ import { expect, it } from 'vitest';
 import { request } from 'node:http';
 import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { copyFixture, interopSuite, ostree, tmpdir } from './harness.js';
+import { copyFixture, interopSuite, ostree, projectRoot, tmpdir } from './harness.js';
+import { spawn } from 'node:child_process';
+import { build } from 'esbuild';
 import { generateTreeSpec, writeTree } from '../util/trees.js';
 import { serveRepo, cacheControlFor, IMMUTABLE_CACHE, REVALIDATE_CACHE, type RunningServer } from '../../src/ops/serve.js';
 
@@ -79,6 +81,29 @@ interopSuite('serve', ['ostree'], () => {
     } finally {
       await s.close();
     }
+  });
+
+  it('CLI: `serve REPO --port=0` prints its URL, serves, and stops on SIGTERM', async () => {
+    const dir = tmpdir();
+    const entry = join(dir, 'entry.ts');
+    writeFileSync(
+      entry,
+      `import { run } from ${JSON.stringify(join(projectRoot, 'src/cli/main.ts'))};\n` +
+        `run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }).then((c) => { process.exitCode = c; });\n`,
+    );
+    const bundle = join(dir, 'cli.mjs');
+    await build({ entryPoints: [entry], outfile: bundle, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'error', banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
+    const src = await copyFixture('archive');
+    const child = spawn(process.execPath, [bundle, 'serve', src, '--port=0', '-q'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()));
+      child.once('exit', (c) => reject(new Error(`serve exited ${c}`)));
+    });
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect((await get(url, '/config')).status).toBe(200);
+    const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
   });
 
   it('caching headers: objects immutable, summary/config/refs revalidated', async () => {
