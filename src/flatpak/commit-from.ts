@@ -28,7 +28,6 @@ import { encodeCommit } from '../format/commit.js';
 import { ObjectType } from '../format/object-type.js';
 import { validateCollectionId } from '../format/names.js';
 import { Repo } from '../store/repo.js';
-import { parseTimestamp } from '../ops/commit.js';
 import { listAllRefs } from '../ops/summary.js';
 import { signCommit } from '../ops/sign.js';
 import type { Signer } from '../sign/types.js';
@@ -38,6 +37,7 @@ import { collectTreeSizes } from './sizes.js';
 import { nameProblem } from './names.js';
 import { updateFlatpakSummary, type FlatpakSummaryOptions } from './summary.js';
 import { withFsyncDisabled } from './fsync.js';
+import { flatpakTimestamp } from './timestamp.js';
 
 /** Options of {@link buildCommitFrom}, named after the command's. */
 export interface BuildCommitFromOptions {
@@ -84,15 +84,6 @@ export interface CommitFromEntry {
   /** The new commit, or `null` when skipped as unchanged. */
   checksum: string | null;
   source: string;
-}
-
-function toSeconds(ts: BuildCommitFromOptions['timestamp']): bigint | undefined {
-  if (ts === undefined) return undefined;
-  if (typeof ts === 'bigint') return ts;
-  if (typeof ts === 'number') return BigInt(Math.floor(ts));
-  if (ts instanceof Date) return BigInt(Math.floor(ts.getTime() / 1000));
-  if (ts.trim().toLowerCase() === 'now') return BigInt(Math.floor(Date.now() / 1000));
-  return parseTimestamp(ts);
 }
 
 /**
@@ -150,7 +141,7 @@ async function commitFrom(dstRepo: Repo, opts: BuildCommitFromOptions): Promise<
   for (const c of opts.extraCollectionIds ?? []) validateCollectionId(c);
   const rebase = parseRebase(opts.endOfLifeRebase);
   const force = !!opts.force || opts.endOfLife !== undefined || opts.endOfLifeRebase !== undefined;
-  const timestamp = toSeconds(opts.timestamp);
+  const timestamp = opts.timestamp === undefined ? undefined : flatpakTimestamp(opts.timestamp);
   const srcRepo = opts.srcRepo === undefined ? dstRepo : typeof opts.srcRepo === 'string' ? await Repo.open(opts.srcRepo) : opts.srcRepo;
 
   let srcRefs: string[];

@@ -33,13 +33,13 @@ import { isChecksum, checksumToBytes } from '../format/checksum.js';
 import { filenameProblem, validateCollectionId } from '../format/names.js';
 import { S_IFDIR, S_IFLNK, S_IFREG } from '../format/mode.js';
 import { Repo, type TransactionStats } from '../store/repo.js';
-import { parseTimestamp } from '../ops/commit.js';
 import { signCommit } from '../ops/sign.js';
 import type { Signer } from '../sign/types.js';
 import { branchProblem, formatRef, hostArch, nameProblem, pathMatchPrefix, type RefKind } from './names.js';
 import { installedFileSize } from './sizes.js';
 import { updateFlatpakSummary, type FlatpakSummaryOptions } from './summary.js';
 import { withFsyncDisabled } from './fsync.js';
+import { flatpakTimestamp } from './timestamp.js';
 import { validateExports } from './validate-exports.js';
 
 /** Options of {@link buildExport}, named after `flatpak build-export`'s. */
@@ -60,7 +60,7 @@ export interface BuildExportOptions {
   body?: string;
   /** The tool named in the default body (flatpak writes its `PACKAGE_STRING`, e.g. `Flatpak 1.14.10`). Default `ostree-ts`. */
   builtWith?: string;
-  /** `--timestamp`: seconds, a Date or a string as `parseTimestamp` accepts. Default: now. */
+  /** `--timestamp`: seconds, a Date, `NOW`, or a string as `parseTimestamp` accepts. Default: now. */
   timestamp?: bigint | number | Date | string;
   /** `--collection-id`: set on a new repository; must equal an existing repository's. */
   collectionId?: string;
@@ -334,14 +334,6 @@ function checkCollection(repo: Repo, collectionId: string | undefined): void {
   }
 }
 
-function toSeconds(ts: BuildExportOptions['timestamp']): bigint {
-  if (ts === undefined) return BigInt(Math.floor(Date.now() / 1000));
-  if (typeof ts === 'bigint') return ts;
-  if (typeof ts === 'number') return BigInt(Math.floor(ts));
-  if (ts instanceof Date) return BigInt(Math.floor(ts.getTime() / 1000));
-  return parseTimestamp(ts);
-}
-
 /**
  * Export a build directory into a repository (like `flatpak build-export`), then update the
  * summary unless `updateSummary: false`.
@@ -408,7 +400,7 @@ export async function buildExport(location: Repo | string, directory: string, op
   }
   const subject = opts.subject ?? `Export ${id}`;
   const body = opts.body ?? `Name: ${id}\nArch: ${arch}\nBranch: ${branch}\nBuilt with: ${opts.builtWith ?? 'ostree-ts'}\n`;
-  const timestamp = toSeconds(opts.timestamp);
+  const timestamp = opts.timestamp === undefined ? BigInt(Math.floor(Date.now() / 1000)) : flatpakTimestamp(opts.timestamp);
 
   const repo = await openOrCreateExportRepo(location, opts.collectionId);
   return withFsyncDisabled(repo, opts.disableFsync, () => exportInto(repo, opts, { ref, kind, metadataBytes, metadataText, extraData, rebased, subject, body, timestamp, runtime, isExtension, filesDir, usrDir, exportDir }));
