@@ -17,7 +17,7 @@
  *
  * Then the source's deltas to the source commit (from empty, and from the destination parent) are
  * copied and re-targeted at the new commit ({@link rewriteDelta}; failures are ignored, as in
- * flatpak). Not done (yet): `--update-appstream`.
+ * flatpak), then `--update-appstream` ({@link generateAppstream}) and the summary update.
  *
  * @module
  */
@@ -37,6 +37,7 @@ import { collectTreeSizes } from './sizes.js';
 import { nameProblem } from './names.js';
 import { updateFlatpakSummary, type FlatpakSummaryOptions } from './summary.js';
 import { withFsyncDisabled } from './fsync.js';
+import { generateAppstream } from './appstream.js';
 import { flatpakTimestamp } from './timestamp.js';
 
 /** Options of {@link buildCommitFrom}, named after the command's. */
@@ -69,6 +70,8 @@ export interface BuildCommitFromOptions {
   timestamp?: bigint | number | Date | string;
   /** `--gpg-sign` etc., resolved. */
   signers?: readonly Signer[];
+  /** `--update-appstream`: regenerate the appstream branches afterwards (signed with `signers`). */
+  updateAppstream?: boolean;
   /** Update the summary afterwards (default true; `--no-update-summary` = false). */
   updateSummary?: boolean;
   /** `--disable-fsync`: no filesystem sync (the repo config is not changed). */
@@ -265,6 +268,7 @@ async function commitFrom(dstRepo: Repo, opts: BuildCommitFromOptions): Promise<
       }
     }
   }
+  if (opts.updateAppstream) await generateAppstream(dstRepo, { signers: opts.signers ?? [], signal: opts.signal });
   if (opts.updateSummary !== false) await updateFlatpakSummary(dstRepo, { ...opts.summary, signers: opts.signers, signal: opts.signal });
   return out;
 }

@@ -41,6 +41,7 @@ import { updateFlatpakSummary, type FlatpakSummaryOptions } from './summary.js';
 import { withFsyncDisabled } from './fsync.js';
 import { flatpakTimestamp } from './timestamp.js';
 import { validateExports } from './validate-exports.js';
+import { generateAppstream } from './appstream.js';
 
 /** Options of {@link buildExport}, named after `flatpak build-export`'s. */
 export interface BuildExportOptions {
@@ -78,6 +79,8 @@ export interface BuildExportOptions {
   subsets?: readonly string[];
   /** `--token-type=N` (≥ 0). */
   tokenType?: number;
+  /** `--update-appstream`: regenerate the appstream branches after the commit (signed with `signers`). */
+  updateAppstream?: boolean;
   /** Update the summary afterwards (default true; `--no-update-summary` = false). */
   updateSummary?: boolean;
   /** `--disable-fsync`: no filesystem sync for this export (the repo config is not changed). */
@@ -493,6 +496,10 @@ async function exportInto(repo: Repo, opts: BuildExportOptions, plan: ExportPlan
     repo.deflateFlavour = saved;
   }
   if (opts.signers?.length) await signCommit(repo, result.checksum, opts.signers, { signal: opts.signal });
+  if (opts.updateAppstream) {
+    // flatpak passes the --timestamp (or 0 = now) to the appstream commits.
+    await generateAppstream(repo, { signers: opts.signers ?? [], ...(opts.timestamp !== undefined ? { timestamp } : {}), signal: opts.signal });
+  }
   if (opts.updateSummary !== false) {
     await updateFlatpakSummary(repo, { ...opts.summary, signers: opts.signers, signal: opts.signal });
   }

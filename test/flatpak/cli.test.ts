@@ -56,7 +56,7 @@ describe('CLI build-export / build-commit-from / build-sign', () => {
       ['build-export', 'repo'],
       ['build-export', 'repo', 'b', 'master', 'extra'],
       ['build-export', '--token-type=x', 'repo', 'b'],
-      ['build-export', '--update-appstream', 'repo', 'b'],
+      ['build-export', '--no-such-option', 'repo', 'b'],
       ['build-commit-from'],
       ['build-commit-from', 'nowhere', '--src-ref=abc'],
       ['build-sign', 'repo'],

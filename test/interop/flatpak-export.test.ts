@@ -74,6 +74,19 @@ interopSuite('flatpak build-export parity', ['flatpak', 'ostree'], () => {
     const fsck = await ostree(ours, 'fsck');
     expect(fsck.code).toBe(0);
   }, 60_000);
+  it('build-export --update-appstream: the app and appstream branch commits equal flatpak\'s', async () => {
+    const d = tmpdir();
+    makeAppDir(join(d, 'app'), arch);
+    const theirs = join(d, 'theirs');
+    const ours = join(d, 'ours');
+    await run(flatpak(), ['build-export', '--disable-sandbox', '--update-appstream', '--no-update-summary', `--timestamp=${TS}`, theirs, join(d, 'app')]);
+    await buildExport(ours, join(d, 'app'), { updateAppstream: true, updateSummary: false, timestamp: TS, builtWith: flatpakPackageString(flatpak()) });
+    const refs = (await ostree(theirs, 'refs')).stdout.trim().split('\n').sort();
+    expect(refs).toEqual([`app/${APP_ID}/${arch}/master`, `appstream/${arch}`, `appstream2/${arch}`]);
+    expect((await ostree(ours, 'refs')).stdout.trim().split('\n').sort()).toEqual(refs);
+    for (const ref of refs) expect((await ostree(ours, 'rev-parse', ref)).stdout).toBe((await ostree(theirs, 'rev-parse', ref)).stdout);
+  }, 60_000);
+
   it('build-commit-from (flat-manager options) gives the same commits as flatpak build-commit-from, from a repo we exported', async () => {
     const d = tmpdir();
     makeRuntimeDir(join(d, 'rt'), arch);
@@ -82,9 +95,8 @@ interopSuite('flatpak build-export parity', ['flatpak', 'ostree'], () => {
     await buildExport(src, join(d, 'rt'), { runtime: true, timestamp: TS, updateSummary: false });
     await buildExport(src, join(d, 'app'), { timestamp: TS, updateSummary: false, subsets: ['s1'] });
     // from-empty deltas in the source (flat-manager-client uploads these), rewritten by both
-    for (const ref of [`app/${APP_ID}/${arch}/master`, `runtime/${RUNTIME_ID}/${arch}/master`]) {
-      await ostree(src, 'static-delta', 'generate', '--empty', `--to=${ref}`);
-    }
+    // (the app only: generating the runtime's with ostree costs seconds on a loaded machine)
+    await ostree(src, 'static-delta', 'generate', '--empty', `--to=app/${APP_ID}/${arch}/master`);
     const theirs = join(d, 'theirs');
     const ours = join(d, 'ours');
     for (const r of [theirs, ours]) await ostree(r, 'init', '--mode=archive', '--collection-id=org.test.Main');
@@ -105,8 +117,8 @@ interopSuite('flatpak build-export parity', ['flatpak', 'ostree'], () => {
     // the rewritten from-empty deltas: byte-identical superblocks and parts, and ostree applies ours
     const oursDeltas = (await ostree(ours, 'static-delta', 'list')).stdout.trim().split('\n').sort();
     expect(oursDeltas).toEqual((await ostree(theirs, 'static-delta', 'list')).stdout.trim().split('\n').sort());
-    expect(oursDeltas).toHaveLength(2);
-    for (const e of res) {
+    expect(oursDeltas).toHaveLength(1);
+    for (const e of res.filter((x) => x.ref.startsWith('app/'))) {
       const dir = deltaDirPath(null, e.checksum!);
       expect(readFileSync(join(ours, dir, 'superblock'))).toEqual(readFileSync(join(theirs, dir, 'superblock')));
       expect(readFileSync(join(ours, dir, '0'))).toEqual(readFileSync(join(theirs, dir, '0')));

@@ -24,7 +24,7 @@ export const buildCommitFromCommand: Command = {
     subset: { type: 'string', multiple: true, arg: 'SUBSET', description: 'Add to a named subset' },
     subject: { type: 'string', short: 's', arg: 'SUBJECT', description: 'One line subject' },
     body: { type: 'string', short: 'b', arg: 'BODY', description: 'Full description' },
-    'update-appstream': { type: 'boolean', description: 'Update the appstream branch (not implemented yet: refused)' },
+    'update-appstream': { type: 'boolean', description: 'Update the appstream branch' },
     'no-update-summary': { type: 'boolean', description: "Don't update the summary" },
     ...GPG_SIGN_OPTIONS,
     ...SIGN_OPTIONS,
@@ -38,7 +38,6 @@ export const buildCommitFromCommand: Command = {
   async run(args, io) {
     const [dst, ...dstRefs] = args.positionals;
     if (dst === undefined) throw new OstreeError('INVALID_ARGUMENT', 'DST-REPO must be specified');
-    if (args.values['update-appstream']) throw new OstreeError('NOT_IMPLEMENTED', '--update-appstream is not implemented yet');
     const tokenType = intOption(one(args.values['token-type']), 'token-type');
     const srcRepo = one(args.values['src-repo']);
     const rebase = many(args.values['end-of-life-rebase']);
@@ -59,6 +58,7 @@ export const buildCommitFromCommand: Command = {
       ...(tokenType !== undefined && tokenType >= 0 ? { tokenType } : {}),
       timestamp: one(args.values.timestamp),
       signers,
+      updateAppstream: args.values['update-appstream'] === true,
       updateSummary: args.values['no-update-summary'] !== true,
       disableFsync: args.values['disable-fsync'] === true,
       summary: { disableIndex: args.values['no-summary-index'] === true },

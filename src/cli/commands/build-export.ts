@@ -20,7 +20,7 @@ export const buildExportCommand: Command = {
     body: { type: 'string', short: 'b', arg: 'BODY', description: 'Full description' },
     arch: { type: 'string', arg: 'ARCH', description: 'Architecture to export for (must be host compatible)' },
     runtime: { type: 'boolean', short: 'r', description: 'Commit runtime (/usr), not /app' },
-    'update-appstream': { type: 'boolean', description: 'Update the appstream branch (not implemented yet: refused)' },
+    'update-appstream': { type: 'boolean', description: 'Update the appstream branch' },
     'no-update-summary': { type: 'boolean', description: "Don't update the summary" },
     files: { type: 'string', arg: 'SUBDIR', description: 'Use alternative directory for the files' },
     metadata: { type: 'string', arg: 'FILE', description: 'Use alternative file for the metadata' },
@@ -42,7 +42,6 @@ export const buildExportCommand: Command = {
     const [location, directory, branch, ...extra] = args.positionals;
     if (location === undefined || directory === undefined) throw new OstreeError('INVALID_ARGUMENT', 'LOCATION and DIRECTORY must be specified');
     if (extra.length) throw new OstreeError('INVALID_ARGUMENT', 'Too many arguments');
-    if (args.values['update-appstream']) throw new OstreeError('NOT_IMPLEMENTED', '--update-appstream is not implemented yet');
     const tokenType = intOption(one(args.values['token-type']), 'token-type');
     const signers = await signersFromArgs(args.values, io);
     const r = await buildExport(resolve(io.cwd, location), resolve(io.cwd, directory), {
@@ -63,6 +62,7 @@ export const buildExportCommand: Command = {
       endOfLife: one(args.values['end-of-life']),
       endOfLifeRebase: one(args.values['end-of-life-rebase']),
       ...(tokenType !== undefined && tokenType >= 0 ? { tokenType } : {}),
+      updateAppstream: args.values['update-appstream'] === true,
       updateSummary: args.values['no-update-summary'] !== true,
       disableFsync: args.values['disable-fsync'] === true,
       onWarning: (w) => io.stdout.write(`WARNING: ${w}\n`),
