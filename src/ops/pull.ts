@@ -491,7 +491,9 @@ export async function pull(repo: Repo, opts: PullOptions): Promise<PullResult> {
     if (allRefs) {
       const branches = remote !== undefined && repo.config.hasGroup(remoteGroup(remote)) ? repo.config.getStringList(remoteGroup(remote), 'branches') : undefined;
       if (!opts.mirror && branches && branches.length > 0) wanted = branches;
-      else if (summary) wanted = summary.refs.map((r) => r.name);
+      else if (!opts.mirror && !opts.sourceRepo && remote !== undefined) {
+        throw new OstreeError('INVALID_ARGUMENT', `No configured branches for remote ${remote}`, { data: { remote } });
+      } else if (summary) wanted = summary.refs.map((r) => r.name);
       else if (opts.sourceRepo) wanted = (await opts.sourceRepo.listRefs()).filter((r) => r.remote === undefined).map((r) => r.ref);
       else if (opts.mirror) wanted = await listRemoteRefs(fetcher, signal);
       else throw new OstreeError('INVALID_ARGUMENT', `No refs given and remote ${remote ?? fetcher.location} has no summary and no configured branches`);

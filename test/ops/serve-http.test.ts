@@ -13,6 +13,7 @@ import { pull } from '../../src/ops/pull.js';
 import { Repo } from '../../src/store/repo.js';
 import { isOstreeError } from '../../src/errors.js';
 import { serveRepo } from '../../src/ops/serve.js';
+import { remoteAdd } from '../../src/ops/remote.js';
 
 async function server(handler: (req: IncomingMessage, res: ServerResponse) => void) {
   const s = createServer({ keepAlive: true }, handler);
@@ -168,6 +169,12 @@ describe('pull against hostile remotes', () => {
       expect(await code(pull(repo, { ...opts, fetcher: bad }))).toBe('CORRUPT_OBJECT');
       expect(await code(pull(repo, { ...opts, fetcher: mapFetcher({}) }))).toBe('NOT_FOUND');
       expect(await repo.listRefs({ remotes: true })).toEqual([]);
+      // like ostree: no refs and no configured branches is an error (unless mirroring)
+      await remoteAdd(repo, 'origin', 'http://127.0.0.1:9/', { noGpgVerify: true });
+      const r2 = await Repo.open(repo.path);
+      expect(await code(pull(r2, { remote: 'origin', fetcher: mapFetcher({ config: cfg }) }))).toBe('INVALID_ARGUMENT');
+      expect(await code(pull(r2, { remote: 'nope' }))).toBe('NOT_FOUND');
+      expect(await code(pull(r2, { remote: 'origin', refs: ['main'], depth: -2 }))).toMatch(/^RangeError/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
