@@ -30,7 +30,8 @@ import type { Repo } from '../store/repo.js';
 import { listAllRefs } from '../ops/summary.js';
 import { signCommit } from '../ops/sign.js';
 import type { Signer } from '../sign/types.js';
-import { parseRef } from './names.js';
+import { tryParseRef } from './names.js';
+import { newReadCache, readCommitBytes, type FlatpakReadCache } from './summary.js';
 
 /** flatpak's kernel-arch ↔ compat-arch table (`compat_arches` in `common/flatpak-utils.c`). */
 const COMPAT_ARCHES: ReadonlyArray<readonly [kernel: string, compat: string]> = [
@@ -60,6 +61,12 @@ export interface AppstreamOptions {
   signers?: readonly Signer[];
   /** Commit timestamp (seconds); default now. */
   timestamp?: bigint;
+  /** The repository's `refs/heads` (ref → commit), when the caller already listed them. */
+  refs?: ReadonlyMap<string, string>;
+  /** Read caches shared with the other steps of a run. */
+  cache?: FlatpakReadCache;
+  /** Take the repository lock (default true; false when the caller holds it). */
+  lock?: boolean;
   signal?: AbortSignal;
 }
 
@@ -99,16 +106,16 @@ async function writeTree(repo: Repo, xmlName: string, xml: Uint8Array): Promise<
  * @throws OstreeError from the store (`OBJECT_NOT_FOUND`, `CORRUPT_OBJECT`, lock errors)
  */
 export async function generateAppstream(repo: Repo, opts: AppstreamOptions = {}): Promise<AppstreamBranch[]> {
-  const heads = (await listAllRefs(repo)).filter((r) => r.remote === undefined && r.collectionId === undefined);
+  const heads = opts.refs
+    ? [...opts.refs].map(([ref, checksum]) => ({ ref, checksum }))
+    : (await listAllRefs(repo)).filter((r) => r.remote === undefined && r.collectionId === undefined);
+  const cache = opts.cache ?? newReadCache();
   const arches = new Set<string>();
   const subsets = new Set<string>(['']);
-  for (const r of heads) {
-    try {
-      parseRef(r.ref);
-    } catch {
-      continue;
-    }
-    const bytes = await repo.readMetadataBytes(ObjectType.COMMIT, r.checksum);
+  const flatpakRefs = heads.filter((r) => tryParseRef(r.ref) !== null).sort((a, b) => compareUtf8(a.ref, b.ref));
+  const commits = await Promise.all(flatpakRefs.map((r) => readCommitBytes(repo, r.checksum, cache)));
+  for (const [i, r] of flatpakRefs.entries()) {
+    const bytes = commits[i]!;
     if (bytes === null) continue; // flatpak warns and skips
     const arch = r.ref.split('/')[2]!;
     if (!arches.has(arch)) {
@@ -158,8 +165,8 @@ export async function generateAppstream(repo: Repo, opts: AppstreamOptions = {})
         }
       }
     },
-    opts.signal ? { signal: opts.signal } : {},
+    { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.lock === false ? { lock: false } : {}) },
   );
-  if (opts.signers?.length) for (const c of toSign) await signCommit(repo, c, opts.signers, opts.signal ? { signal: opts.signal } : {});
+  if (opts.signers?.length) for (const c of toSign) await signCommit(repo, c, opts.signers, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.lock === false ? { lock: false } : {}) });
   return out;
 }

@@ -31,6 +31,8 @@ import { bswap64 } from '../format/bytes.js';
 import { decodeCommit } from '../format/commit.js';
 import { ObjectType } from '../format/object-type.js';
 import { S_IFMT, S_IFREG } from '../format/mode.js';
+import { parseFilez } from '../format/file-header.js';
+import type { Dirtree } from '../format/dirtree.js';
 import { decodeSummary, deltaSuperblockPath, parseDeltaName } from '../format/summary.js';
 import {
   SUMMARY_HISTORY_LENGTH_DEFAULT,
@@ -52,7 +54,7 @@ import { lockRepo } from '../store/lock.js';
 import { listAllRefs, listDeltaNames, reindexDeltas } from '../ops/summary.js';
 import { signSummaryBytes } from '../ops/sign.js';
 import type { Signer } from '../sign/types.js';
-import { collectTreeSizes } from './sizes.js';
+import { installedFileSize } from './sizes.js';
 
 export { XA_CACHE_VERSION } from '../format/flatpak-summary.js';
 
@@ -66,9 +68,91 @@ export interface FlatpakSummaryOptions {
   disableIndex?: boolean;
   /** Take the repository lock (default true). */
   lock?: boolean;
-  /** Concurrent commit reads (default 16). */
+  /** Concurrent commit reads (default 32). */
   concurrency?: number;
+  /** The repository's `refs/heads` (ref → commit), when the caller already listed them. */
+  refs?: ReadonlyMap<string, string>;
+  /** Object caches shared with other steps of the same run (see {@link FlatpakReadCache}). */
+  cache?: FlatpakReadCache;
   signal?: AbortSignal;
+}
+
+/** Facts of one content object as the size walk needs them. */
+export interface ContentFacts {
+  regular: boolean;
+  /** Uncompressed size. */
+  size: bigint;
+  /** Size of the stored object (`.filez` in archive repositories). */
+  stored: bigint;
+}
+
+/**
+ * Content-addressed read caches for one run over a repository (objects never change under a
+ * checksum, so entries stay valid): commit bytes, decoded dirtrees, content facts.
+ */
+export interface FlatpakReadCache {
+  commits: Map<string, Promise<Uint8Array | null>>;
+  dirtrees: Map<string, Promise<Dirtree>>;
+  files: Map<string, Promise<ContentFacts>>;
+}
+
+/** A new, empty {@link FlatpakReadCache}. */
+export function newReadCache(): FlatpakReadCache {
+  return { commits: new Map(), dirtrees: new Map(), files: new Map() };
+}
+
+function memo<T>(m: Map<string, Promise<T>>, k: string, f: () => Promise<T>): Promise<T> {
+  let p = m.get(k);
+  if (!p) {
+    p = f();
+    m.set(k, p);
+  }
+  return p;
+}
+
+/** The bytes of commit `checksum` (cached), or null when it is missing. */
+export function readCommitBytes(repo: Repo, checksum: string, cache: FlatpakReadCache): Promise<Uint8Array | null> {
+  return memo(cache.commits, checksum, () => repo.readMetadataBytes(ObjectType.COMMIT, checksum));
+}
+
+function readDirtree(repo: Repo, checksum: string, cache: FlatpakReadCache): Promise<Dirtree> {
+  return memo(cache.dirtrees, checksum, () => repo.loadDirtree(checksum));
+}
+
+function contentFacts(repo: Repo, checksum: string, cache: FlatpakReadCache): Promise<ContentFacts> {
+  return memo(cache.files, checksum, async () => {
+    if (repo.mode === 'archive') {
+      // one read: the archive header gives type and size, the byte length is the stored size
+      const bytes = await repo.storage.read(repo.objectPath(checksum, ObjectType.FILE));
+      if (bytes === null) throw new OstreeError('OBJECT_NOT_FOUND', `No such content object ${checksum}`, { data: { checksum } });
+      const f = parseFilez(bytes);
+      return { regular: (f.header.mode & S_IFMT) === S_IFREG, size: f.size, stored: BigInt(bytes.byteLength) };
+    }
+    const stored = await repo.storedObjectSize(checksum, ObjectType.FILE);
+    const obj = await repo.readContent(checksum);
+    return { regular: (obj.header.mode & S_IFMT) === S_IFREG, size: BigInt(obj.content.byteLength), stored: BigInt(stored ?? 0) };
+  });
+}
+
+/**
+ * `flatpak_repo_collect_sizes()`: per regular-file entry, installed += size rounded up to 512,
+ * download += stored object size (same rules as `collectTreeSizes` in `sizes.ts`, with the caches).
+ */
+async function treeSizes(repo: Repo, root: Dirtree, cache: FlatpakReadCache, signal?: AbortSignal): Promise<{ installedSize: bigint; downloadSize: bigint }> {
+  let installedSize = 0n;
+  let downloadSize = 0n;
+  const walk = async (dt: Dirtree): Promise<void> => {
+    signal?.throwIfAborted();
+    const [files, dirs] = await Promise.all([Promise.all(dt.files.map((f) => contentFacts(repo, f.checksum, cache))), Promise.all(dt.dirs.map((d) => readDirtree(repo, d.tree, cache)))]);
+    for (const f of files) {
+      if (!f.regular) continue;
+      installedSize += installedFileSize(f.size);
+      downloadSize += f.stored;
+    }
+    await Promise.all(dirs.map(walk));
+  };
+  await walk(root);
+  return { installedSize, downloadSize };
 }
 
 /** One subsummary of the index, as written. */
@@ -126,18 +210,18 @@ function metaGet(meta: ReadonlyArray<readonly [string, Variant]>, key: string, t
  *
  * @throws OstreeError `OBJECT_NOT_FOUND` / `CORRUPT_OBJECT`
  */
-export async function readFlatpakCommitData(repo: Repo, checksum: string, signal?: AbortSignal): Promise<FlatpakCommitData> {
-  const bytes = await repo.readMetadataBytes(ObjectType.COMMIT, checksum);
+export async function readFlatpakCommitData(repo: Repo, checksum: string, signal?: AbortSignal, cache: FlatpakReadCache = newReadCache()): Promise<FlatpakCommitData> {
+  const bytes = await readCommitBytes(repo, checksum, cache);
   if (bytes === null) throw new OstreeError('OBJECT_NOT_FOUND', `No such metadata object ${checksum}.commit`, { data: { checksum } });
   const c = decodeCommit(bytes);
   const m = c.metadata;
   let installedSize = metaGet(m, 'xa.installed-size', 't') as bigint | undefined;
   let downloadSize = metaGet(m, 'xa.download-size', 't') as bigint | undefined;
   let metadata = metaGet(m, 'xa.metadata', 's') as string | undefined;
-  const walk = installedSize === undefined || downloadSize === undefined ? collectTreeSizes(repo, c.rootTree, signal) : null;
+  const root = await readDirtree(repo, c.rootTree, cache);
+  const walk = installedSize === undefined || downloadSize === undefined ? treeSizes(repo, root, cache, signal) : null;
   if (metadata === undefined) {
     metadata = '';
-    const root = await repo.loadDirtree(c.rootTree);
     const f = root.files.find((e) => e.name === 'metadata');
     if (f) {
       const obj = await repo.readContent(f.checksum);
@@ -283,8 +367,9 @@ export async function updateFlatpakSummary(repo: Repo, opts: FlatpakSummaryOptio
     await repo.reloadConfig();
     const cfg = repo.config;
     const signers = opts.signers ?? [];
-    const refs = new Map<string, string>();
-    for (const r of await listAllRefs(repo)) if (r.remote === undefined && r.collectionId === undefined) refs.set(r.ref, r.checksum);
+    const rc = opts.cache ?? newReadCache();
+    const refs = new Map<string, string>(opts.refs ?? []);
+    if (!opts.refs) for (const r of await listAllRefs(repo)) if (r.remote === undefined && r.collectionId === undefined) refs.set(r.ref, r.checksum);
 
     const oldIndexBytes = await repo.storage.read('summary.idx');
     let oldIndex: SummaryIndex | null = null;
@@ -311,16 +396,16 @@ export async function updateFlatpakSummary(repo: Repo, opts: FlatpakSummaryOptio
       } else plain.add(rev);
     }
     const reads = [...toRead];
-    await pool(reads, opts.concurrency ?? 16, async (rev) => {
+    await pool(reads, opts.concurrency ?? 32, async (rev) => {
       opts.signal?.throwIfAborted();
-      data.set(rev, await readFlatpakCommitData(repo, rev, opts.signal));
+      data.set(rev, await readFlatpakCommitData(repo, rev, opts.signal, rc));
     });
     for (const [ref, rev] of refs) if (isAppRuntimeOrAppstreamRef(ref)) for (const s of data.get(rev)!.subsets ?? []) subsets.add(s);
     const facts = new Map<string, CommitFacts>();
-    await pool([...plain], opts.concurrency ?? 16, async (rev) => {
+    await pool([...plain], opts.concurrency ?? 32, async (rev) => {
       const d = data.get(rev);
       if (d) return void facts.set(rev, d);
-      const bytes = await repo.readMetadataBytes(ObjectType.COMMIT, rev);
+      const bytes = await readCommitBytes(repo, rev, rc);
       if (bytes === null) throw new OstreeError('OBJECT_NOT_FOUND', `No such metadata object ${rev}.commit`, { data: { checksum: rev } });
       facts.set(rev, { commitSize: BigInt(bytes.byteLength), timestamp: decodeCommit(bytes).timestamp });
     });

@@ -26,7 +26,6 @@
 import { availableParallelism } from 'node:os';
 import { OstreeError } from '../errors.js';
 import { decodeCommit } from '../format/commit.js';
-import { ObjectType } from '../format/object-type.js';
 import { isValidCollectionId } from '../format/names.js';
 import type { Repo } from '../store/repo.js';
 import { loadConfigForWrite, saveConfig } from '../ops/config.js';
@@ -37,7 +36,8 @@ import { prune, type PruneResult } from '../ops/prune.js';
 import { listAllRefs } from '../ops/summary.js';
 import type { Signer } from '../sign/types.js';
 import { generateAppstream, type AppstreamBranch } from './appstream.js';
-import { updateFlatpakSummary, type FlatpakSummaryResult } from './summary.js';
+import { newReadCache, readCommitBytes, updateFlatpakSummary, type FlatpakReadCache, type FlatpakSummaryResult } from './summary.js';
+import { lockRepo } from '../store/lock.js';
 
 /** Options of {@link buildUpdateRepo}, named after flatpak's. Config strings: `''` removes the key. */
 export interface BuildUpdateRepoOptions {
@@ -198,28 +198,27 @@ export async function generateOneDelta(repo: Repo, o: OneDeltaOptions): Promise<
   return from === null ? o.to : `${from}-${o.to}`;
 }
 
-async function commitParent(repo: Repo, checksum: string): Promise<{ ok: boolean; parent: string | null }> {
-  const bytes = await repo.readMetadataBytes(ObjectType.COMMIT, checksum);
+async function commitParent(repo: Repo, checksum: string, cache: FlatpakReadCache): Promise<{ ok: boolean; parent: string | null }> {
+  const bytes = await readCommitBytes(repo, checksum, cache);
   if (bytes === null) return { ok: false, parent: null };
   return { ok: true, parent: decodeCommit(bytes).parent };
 }
 
 /** Step 3: `generate_all_deltas()` plus the deletion of unwanted deltas. */
-async function allDeltas(repo: Repo, o: BuildUpdateRepoOptions, res: BuildUpdateRepoResult): Promise<void> {
+async function allDeltas(repo: Repo, o: BuildUpdateRepoOptions, res: BuildUpdateRepoResult, heads: ReadonlyMap<string, string>, cache: FlatpakReadCache): Promise<void> {
   o.onProgress?.('Generating static deltas');
   const existing = await listDeltaNames(repo);
   const have = new Set(existing);
   const wanted = new Set<string>();
   const jobs: Array<{ ref: string; from: string | null; to: string }> = [];
-  const refs = (await listAllRefs(repo)).filter((r) => r.remote === undefined && r.collectionId === undefined);
-  for (const { ref, checksum: commit } of refs) {
+  for (const [ref, commit] of heads) {
     let ignore: boolean;
     if (ref.startsWith('app/') || ref.startsWith('runtime/')) {
       const id = ref.split('/')[1] ?? '';
       ignore = (o.staticDeltaIgnoreRefs ?? []).some((p) => globMatch(p, id));
     } else ignore = !ref.startsWith('appstream2/');
     if (ignore) continue;
-    const c = await commitParent(repo, commit);
+    const c = await commitParent(repo, commit, cache);
     if (!c.ok) {
       o.onProgress?.(`Couldn't load commit ${commit}`);
       continue;
@@ -227,7 +226,7 @@ async function allDeltas(repo: Repo, o: BuildUpdateRepoOptions, res: BuildUpdate
     if (!have.has(commit)) jobs.push({ ref, from: null, to: commit });
     wanted.add(commit);
     if (c.parent === null) continue;
-    const p = await commitParent(repo, c.parent);
+    const p = await commitParent(repo, c.parent, cache);
     if (!p.ok) continue;
     const fromParent = `${c.parent}-${commit}`;
     if (!have.has(fromParent)) jobs.push({ ref, from: c.parent, to: commit });
@@ -273,22 +272,36 @@ async function allDeltas(repo: Repo, o: BuildUpdateRepoOptions, res: BuildUpdate
  */
 export async function buildUpdateRepo(repo: Repo, o: BuildUpdateRepoOptions = {}): Promise<BuildUpdateRepoResult> {
   const res: BuildUpdateRepoResult = { configSet: [], configRemoved: [], appstream: [], deltasGenerated: [], deltasDeleted: [] };
-  await applyConfig(repo, o, res);
-  await repo.reloadConfig();
-  const signers = o.signers ?? [];
-  if (!o.noUpdateAppstream) {
-    o.onProgress?.('Updating appstream branch');
-    res.appstream = await generateAppstream(repo, { signers, timestamp: clock(o.now), ...(o.signal ? { signal: o.signal } : {}) });
-  }
-  if (o.generateStaticDeltas) await allDeltas(repo, o, res);
-  if (!o.noUpdateSummary) {
-    o.onProgress?.('Updating summary');
-    res.summary = await updateFlatpakSummary(repo, {
-      signers,
-      disableIndex: o.noSummaryIndex === true,
-      ...(o.now ? { now: o.now } : {}),
-      ...(o.signal ? { signal: o.signal } : {}),
-    });
+  // one lock and one listing of refs/heads for the config, appstream, delta and summary steps
+  const lock = await lockRepo(repo.path, { timeoutSecs: repo.lockTimeoutSecs, ...(o.signal ? { signal: o.signal } : {}) });
+  try {
+    await applyConfig(repo, o, res);
+    await repo.reloadConfig();
+    const signers = o.signers ?? [];
+    const heads = new Map<string, string>();
+    for (const r of await listAllRefs(repo)) if (r.remote === undefined && r.collectionId === undefined) heads.set(r.ref, r.checksum);
+    const cache = newReadCache();
+    const sig = o.signal ? { signal: o.signal } : {};
+    if (!o.noUpdateAppstream) {
+      o.onProgress?.('Updating appstream branch');
+      res.appstream = await generateAppstream(repo, { signers, timestamp: clock(o.now), refs: heads, cache, lock: false, ...sig });
+      for (const b of res.appstream) if (b.commit) heads.set(b.branch, b.commit);
+    }
+    if (o.generateStaticDeltas) await allDeltas(repo, o, res, heads, cache);
+    if (!o.noUpdateSummary) {
+      o.onProgress?.('Updating summary');
+      res.summary = await updateFlatpakSummary(repo, {
+        signers,
+        disableIndex: o.noSummaryIndex === true,
+        refs: heads,
+        cache,
+        lock: false,
+        ...(o.now ? { now: o.now } : {}),
+        ...sig,
+      });
+    }
+  } finally {
+    await lock.release();
   }
   if (o.prune || o.pruneDryRun) {
     o.onProgress?.(o.pruneDryRun ? 'Pruning old commits (dry-run)' : 'Pruning old commits');

@@ -1,0 +1,95 @@
+/**
+ * build-update-repo benchmark: `flatpak build-update-repo` vs our `buildUpdateRepo()` on copies of
+ * the same archive repository holding N small generated apps (`app/org.example.AppN/x86_64/stable`,
+ * each commit a `metadata` keyfile + 3 files under `files/`; default N = 500), in three runs:
+ *
+ * 1. first update (appstream branches + summaries, no deltas);
+ * 2. second update of the same repos (nothing changed: appstream skipped, commit data reused from
+ *    the previous index, subsummaries reused);
+ * 3. first update with `--generate-static-deltas` on fresh copies (N + 1 from-empty deltas).
+ *
+ * After run 1 the compat summaries must have the same refs and per-ref `xa.cache` data.
+ *
+ * Run: `node bench/run.mjs update-repo` (`--apps=N`). Needs `flatpak` on PATH.
+ */
+import { cpSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Repo } from '../src/store/repo.js';
+import { commit } from '../src/ops/commit.js';
+import { buildUpdateRepo } from '../src/flatpak/update-repo.js';
+import { decodeSummary } from '../src/format/summary.js';
+import type { Variant } from '../src/gvariant/value.js';
+import { report, scratchDir, timeCommand, timeOurs, type Row } from './lib.js';
+
+const arg = process.argv.find((a) => a.startsWith('--apps='));
+const nApps = arg ? Number(arg.slice('--apps='.length)) : 500;
+
+const keepAlive = setInterval(() => undefined, 1000);
+const { dir, cleanup } = scratchDir();
+
+function cacheOf(repo: string): string {
+  const s = decodeSummary(new Uint8Array(readFileSync(join(repo, 'summary'))));
+  const c = s.metadata.find(([k]) => k === 'xa.cache')![1];
+  const inner = (c.value as Variant).value as Array<[string, unknown]>;
+  return JSON.stringify(
+    inner.filter(([r]) => r.startsWith('app/')),
+    (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v),
+  );
+}
+
+try {
+  const base = join(dir, 'base');
+  const repo = await Repo.init(base, { mode: 'archive' });
+  for (let i = 0; i < nApps; i++) {
+    const id = `org.example.App${i}`;
+    await commit(repo, {
+      branch: `app/${id}/x86_64/stable`,
+      trees: [
+        {
+          kind: 'memory',
+          tree: {
+            type: 'dir',
+            entries: {
+              metadata: { type: 'file', content: `[Application]\nname=${id}\nruntime=org.example.Platform/x86_64/1\nsdk=org.example.Sdk/x86_64/1\n` },
+              files: {
+                type: 'dir',
+                entries: {
+                  bin: { type: 'dir', entries: { [`app${i}`]: { type: 'file', mode: 0o755, content: `#!/bin/sh\necho app ${i}\n` } } },
+                  share: { type: 'dir', entries: { 'data.txt': { type: 'file', content: `data for app ${i}\n`.repeat(40 + (i % 50)) } } },
+                  'common.txt': { type: 'file', content: 'shared by every app\n' },
+                },
+              },
+            },
+          },
+        },
+      ],
+      subject: `app ${i}`,
+      timestamp: 1700000000 + i,
+    });
+  }
+  const copies = (tag: string) => {
+    const t = join(dir, `theirs-${tag}`);
+    const o = join(dir, `ours-${tag}`);
+    cpSync(base, t, { recursive: true });
+    cpSync(base, o, { recursive: true });
+    return { t, o };
+  };
+  const rows: Row[] = [];
+  const a = copies('a');
+  const theirs1 = timeCommand(['flatpak', 'build-update-repo', a.t]);
+  const ours1 = await timeOurs(async () => buildUpdateRepo(await Repo.open(a.o), {}));
+  const same = cacheOf(a.o) === cacheOf(a.t);
+  rows.push({ name: `update (${nApps} apps)`, ours: ours1, theirs: theirs1, extra: { sameCache: String(same) } });
+  const theirs2 = timeCommand(['flatpak', 'build-update-repo', a.t]);
+  const ours2 = await timeOurs(async () => buildUpdateRepo(await Repo.open(a.o), {}));
+  rows.push({ name: 'second update (unchanged)', ours: ours2, theirs: theirs2 });
+  const b = copies('b');
+  const theirs3 = timeCommand(['flatpak', 'build-update-repo', '--generate-static-deltas', b.t]);
+  const ours3 = await timeOurs(async () => buildUpdateRepo(await Repo.open(b.o), { generateStaticDeltas: true }));
+  rows.push({ name: 'update --generate-static-deltas', ours: ours3, theirs: theirs3 });
+  report(`build-update-repo, ${nApps} small app refs (archive repo)`, rows);
+  if (!same) process.exitCode = 1;
+} finally {
+  cleanup();
+  clearInterval(keepAlive);
+}
