@@ -720,6 +720,8 @@ async function pullDelta(ctx: PullContext, from: string | null, to: string, dige
     },
   });
   if (meta !== null) await repo.writeCommitDetachedMetadata(to, meta);
+  // the delta delivered every object: a marker from an earlier commit-only pull is stale now
+  await repo.storage.unlink(`state/${to}.commitpartial`);
   ctx.result.deltasUsed.push(name);
   return true;
 }

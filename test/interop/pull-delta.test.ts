@@ -96,6 +96,15 @@ interopSuite('pull deltas and resume (ostree-made repository)', ['ostree'], () =
       expect(await bu.isCommitPartial(c2)).toBe(true);
       expect(await bu.isCommitPartial(c1)).toBe(true);
       await ostree(bu.path, 'fsck');
+      // a delta completes a partial (commit-only) commit too
+      const viaDelta = await client('bare-user-only', s.url);
+      await pull(viaDelta, { remote: 'origin', refs: [c1], commitMetadataOnly: true }); // no ref written
+      expect(await viaDelta.isCommitPartial(c1)).toBe(true);
+      const d = await pull(viaDelta, { remote: 'origin', refs: [`main@${c1}`], requireStaticDeltas: true }); // scratch: ref is new
+      expect(d.deltasUsed).toEqual([c1]);
+      expect(await viaDelta.isCommitPartial(c1)).toBe(false);
+      await ostree(viaDelta.path, 'fsck');
+      s.log.length = 0;
       const r = await pull(bu, { remote: 'origin', refs: ['main'], disableStaticDeltas: true });
       expect(r.deltasUsed).toEqual([]);
       expect(await bu.isCommitPartial(c2)).toBe(false);
