@@ -1,7 +1,7 @@
-/** Fuzz: xz streams and bspatch patches. */
+/** Fuzz: xz streams, bspatch patches and tar archives. */
 import { describe } from 'vitest';
 import { fuzzCases } from './suite.js';
 
 describe('fuzz codec', () => {
-  fuzzCases(['xz', 'bspatch']);
+  fuzzCases(['xz', 'bspatch', 'tar']);
 });

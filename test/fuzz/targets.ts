@@ -51,6 +51,9 @@ import { xzCompress, xzDecompress } from '../../src/codec/xz/index.js';
 import { crc32 } from '../../src/codec/xz/crc.js';
 import { bsdiff } from '../../src/codec/bsdiff.js';
 import { bspatch } from '../../src/codec/bspatch.js';
+import { TarReader } from '../../src/codec/tar.js';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync, symlinkSync, linkSync, rmSync } from 'node:fs';
 import { Variant } from '../../src/gvariant/value.js';
 import { Gen, rng as mulberry } from '../gvariant/random.js';
 import { Prng } from '../util/prng.js';
@@ -444,6 +447,33 @@ export const TARGETS: FuzzTarget[] = [
       if (b.length < 4) return;
       const newSize = new DataView(b.buffer, b.byteOffset, 4).getUint32(0, true);
       bspatch(BSPATCH_OLD, b.subarray(4), newSize, { maxNewSize: 1 << 22 });
+    },
+  },
+  {
+    name: 'tar',
+    // Archives made by GNU tar (gnu and pax formats: long names, symlink, hard link, dirs).
+    seeds: () => {
+      const d = mkdtempSync(join(tmpdir(), 'ostree-ts-fuzz-tar-'));
+      const long = 'l'.repeat(120);
+      mkdirSync(join(d, 'dir', long), { recursive: true });
+      writeFileSync(join(d, 'dir', 'f.txt'), 'hello\n');
+      writeFileSync(join(d, 'dir', long, 'x'), new Prng('tar').bytes(700));
+      symlinkSync('f.txt', join(d, 'dir', 'link'));
+      linkSync(join(d, 'dir', 'f.txt'), join(d, 'dir', 'hard'));
+      const out: Uint8Array[] = [];
+      for (const format of ['gnu', 'pax', 'ustar']) {
+        const r = spawnSync('tar', ['-c', `--format=${format}`, '--sort=name', '--mtime=@0', '-C', d, 'dir'], { maxBuffer: 1 << 24 });
+        if (r.status === 0) out.push(new Uint8Array(r.stdout));
+      }
+      rmSync(d, { recursive: true, force: true });
+      return out;
+    },
+    run: (b) => {
+      const r = new TarReader();
+      const half = b.length >> 1;
+      r.push(b.subarray(0, half));
+      r.push(b.subarray(half));
+      r.end();
     },
   },
   {
