@@ -24,7 +24,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync, inflateRawSync } from 'node:zlib';
 import { OstreeError } from '../errors.js';
 import { Variant } from '../gvariant/value.js';
 import { bswap64 } from '../format/bytes.js';
@@ -219,12 +219,33 @@ export async function readFlatpakCommitData(repo: Repo, checksum: string, signal
   let downloadSize = metaGet(m, 'xa.download-size', 't') as bigint | undefined;
   let metadata = metaGet(m, 'xa.metadata', 's') as string | undefined;
   const root = await readDirtree(repo, c.rootTree, cache);
+  const mf = metadata === undefined ? root.files.find((e) => e.name === 'metadata') : undefined;
+  let mdText: Promise<string> | null = null;
+  if (mf && repo.mode === 'archive' && !cache.files.has(mf.checksum)) {
+    // read the metadata object once for both its text and its size facts
+    const raw = repo.storage.read(repo.objectPath(mf.checksum, ObjectType.FILE));
+    const parsed = raw.then((b) => {
+      if (b === null) throw new OstreeError('OBJECT_NOT_FOUND', `No such content object ${mf.checksum}`, { data: { checksum: mf.checksum } });
+      return { b, f: parseFilez(b) };
+    });
+    const facts = parsed.then(({ b, f }) => ({ regular: (f.header.mode & S_IFMT) === S_IFREG, size: f.size, stored: BigInt(b.byteLength) }));
+    facts.catch(() => undefined); // awaited by the walk if it runs; mdText reports the error otherwise
+    cache.files.set(mf.checksum, facts);
+    mdText = parsed.then(({ f }) => {
+      if ((f.header.mode & S_IFMT) !== S_IFREG) return '';
+      try {
+        return new TextDecoder().decode(inflateRawSync(f.deflated, { maxOutputLength: Math.max(Number(f.size), 1) }));
+      } catch (e) {
+        throw new OstreeError('CORRUPT_OBJECT', `Corrupt compressed content in ${mf.checksum}.filez`, { cause: e });
+      }
+    });
+  }
   const walk = installedSize === undefined || downloadSize === undefined ? treeSizes(repo, root, cache, signal) : null;
   if (metadata === undefined) {
     metadata = '';
-    const f = root.files.find((e) => e.name === 'metadata');
-    if (f) {
-      const obj = await repo.readContent(f.checksum);
+    if (mdText) metadata = await mdText;
+    else if (mf) {
+      const obj = await repo.readContent(mf.checksum);
       if ((obj.header.mode & S_IFMT) === S_IFREG) metadata = new TextDecoder().decode(obj.content);
     }
   }
