@@ -288,7 +288,12 @@ export async function prune(repo: Repo, opts: PruneOptions = {}): Promise<PruneR
     }
     if (!opts.noPrune) {
       let deleted = 0;
-      for (const o of result.pruned) {
+      // Commits first, then trees and metas, then content: a prune killed half-way leaves only
+      // orphans, never a commit whose objects are gone (ostree fsck walks from commits).
+      const rank = (t: ObjectType) =>
+        t === ObjectType.COMMIT ? 0 : t === ObjectType.DIR_TREE ? 1 : t === ObjectType.DIR_META ? 2 : 3;
+      const order = [...result.pruned].sort((a, b) => rank(a.type) - rank(b.type));
+      for (const o of order) {
         signal?.throwIfAborted();
         await deleteObject(repo, o.checksum, o.type, tombstones && o.type === ObjectType.COMMIT);
         if (o.type === ObjectType.COMMIT && tombstones) result.tombstones++;
