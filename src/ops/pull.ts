@@ -210,7 +210,7 @@ class FetcherSource implements ObjectSource {
       const size = Number(f.size);
       if (size > MAX_CONTENT_SIZE) throw corrupt(checksum, `declares ${size} bytes`);
       try {
-        const out = await inflateRawAsync(f.deflated, { maxOutputLength: Math.max(size, 1) });
+        const out = size <= SYNC_INFLATE_MAX ? inflateRawSync(f.deflated, { maxOutputLength: Math.max(size, 1) }) : await inflateRawAsync(f.deflated, { maxOutputLength: Math.max(size, 1) });
         content = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
       } catch (e) {
         throw corrupt(checksum, 'bad compressed data', e);
@@ -243,57 +243,62 @@ function sha256Hex(b: Uint8Array): string {
   return createHash('sha256').update(b).digest('hex');
 }
 
-/** Bounded task pool: at most `limit` tasks run; the first failure aborts the rest. */
+/**
+ * Bounded task pool: at most `limit` tasks run at once. After the first failure nothing new starts,
+ * and {@link Pool.drain} rejects with that failure once the tasks already running have settled.
+ */
 class Pool {
   private running = 0;
   private readonly queue: Array<() => Promise<void>> = [];
-  private error: unknown = undefined;
-  private failed = false;
-  private idle: Array<() => void> = [];
-  private fail: Array<(e: unknown) => void> = [];
+  private failure: { e: unknown } | null = null;
+  private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
 
   constructor(private readonly limit: number) {}
 
   add(task: () => Promise<void>): void {
-    if (this.failed) return;
+    if (this.failure) return;
     this.queue.push(task);
     this.pump();
   }
 
   private pump(): void {
-    while (!this.failed && this.running < this.limit && this.queue.length > 0) {
+    while (!this.failure && this.running < this.limit && this.queue.length > 0) {
       const t = this.queue.shift()!;
       this.running++;
       t().then(
-        () => {
-          this.running--;
-          this.pump();
-        },
+        () => this.settle(),
         (e) => {
-          this.running--;
-          if (!this.failed) {
-            this.failed = true;
-            this.error = e;
-            for (const f of this.fail) f(e);
+          if (!this.failure) {
+            this.failure = { e };
+            this.queue.length = 0;
           }
+          this.settle();
         },
       );
     }
-    if (!this.failed && this.running === 0 && this.queue.length === 0) {
-      const w = this.idle;
-      this.idle = [];
-      this.fail = [];
-      for (const r of w) r();
+    this.maybeDone();
+  }
+
+  private settle(): void {
+    this.running--;
+    this.pump();
+  }
+
+  private maybeDone(): void {
+    if (this.running > 0 || (this.queue.length > 0 && !this.failure)) return;
+    const w = this.waiters;
+    this.waiters = [];
+    for (const x of w) {
+      if (this.failure) x.reject(this.failure.e);
+      else x.resolve();
     }
   }
 
   /** Resolves when every queued task finished; rejects with the first failure. */
   drain(): Promise<void> {
-    if (this.failed) return Promise.reject(this.error);
-    if (this.running === 0 && this.queue.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      this.idle.push(resolve);
-      this.fail.push(reject);
+      this.waiters.push({ resolve, reject });
+      this.maybeDone();
     });
   }
 }
@@ -844,10 +849,19 @@ async function pullTree(ctx: PullContext, rootTree: string, rootMeta: string): P
       await fetchMetadata(ctx, ObjectType.DIR_META, csum);
     });
   };
+  // Archive targets store each verified .filez as it arrives. Other modes collect the content
+  // objects and fetch them after the walk in batches, each batch one transaction (objects staged
+  // with synchronous writes and moved into place together), which is much cheaper per object.
+  const batched = repo.mode !== 'archive' && !repo.inTransaction;
+  const contents: string[] = [];
   const visitFile = (csum: string) => {
     const key = `${csum}.f`;
     if (seen.has(key)) return;
     seen.add(key);
+    if (batched) {
+      contents.push(csum);
+      return;
+    }
     pool.add(async () => {
       if (await repo.hasObject(csum, ObjectType.FILE)) return;
       ctx.pending++;
@@ -876,7 +890,30 @@ async function pullTree(ctx: PullContext, rootTree: string, rootMeta: string): P
   visitMeta(rootMeta);
   visitTree(rootTree);
   await pool.drain();
+  if (!batched) return;
+  const missing: string[] = [];
+  for (const c of contents) if (!(await repo.hasObject(c, ObjectType.FILE))) missing.push(c);
+  ctx.pending += missing.length;
+  for (let i = 0; i < missing.length; i += CONTENT_BATCH) {
+    const chunk = missing.slice(i, i + CONTENT_BATCH);
+    let failure: { e: unknown } | null = null;
+    await repo.transaction(async () => {
+      const p = new Pool(Math.max(1, opts.concurrency ?? 8));
+      for (const c of chunk) p.add(() => fetchContent(ctx, c));
+      try {
+        await p.drain();
+      } catch (e) {
+        // keep what was staged (every staged object is complete and verified): an interrupted
+        // pull then resumes after it
+        failure = { e };
+      }
+    });
+    if (failure) throw (failure as { e: unknown }).e;
+  }
 }
+
+/** Content objects per transaction in non-archive pulls. */
+const CONTENT_BATCH = 1000;
 
 /** Options of {@link fetchRemoteSummary}. */
 export interface RemoteSummaryOptions {
