@@ -338,7 +338,7 @@ function checkName(name: string, where: string): void {
  * of the commit's CPU time besides deflate. Compression stays asynchronous (thread pool / workers),
  * so the main thread reads and hashes while the other cores compress.
  */
-async function importDir(w: CommitWriter, absPath: string, st: Stats, tree: MutableTree, consumed: string[]): Promise<void> {
+async function importDir(w: CommitWriter, absPath: string, st: Stats, tree: MutableTree): Promise<void> {
   const m = w.modifier.apply(st.uid, st.gid, st.mode);
   tree.metaChecksum = await w.dirmeta(m.uid, m.gid, m.mode);
   const raw = readdirSync(absPath, { encoding: 'buffer' });
@@ -354,7 +354,7 @@ async function importDir(w: CommitWriter, absPath: string, st: Stats, tree: Muta
     const child = join(absPath, name);
     const cst = lstatSync(child);
     if (cst.isDirectory()) {
-      await importDir(w, child, cst, tree.ensureDir(name), consumed);
+      await importDir(w, child, cst, tree.ensureDir(name));
     } else if (cst.isFile() || cst.isSymbolicLink()) {
       const mm = w.modifier.apply(cst.uid, cst.gid, cst.mode);
       if (cst.isSymbolicLink()) {
@@ -378,7 +378,6 @@ async function importDir(w: CommitWriter, absPath: string, st: Stats, tree: Muta
       throw new OstreeError('INVALID_MODE', `Unsupported file type for ${child} (mode 0${cst.mode.toString(8)})`, { data: { path: child } });
     }
   }
-  consumed.push(absPath);
 }
 
 async function importMemory(w: CommitWriter, node: MemDir, tree: MutableTree, path: string): Promise<void> {
@@ -508,7 +507,8 @@ export async function commit(repo: Repo, opts: CommitOptions): Promise<CommitRes
             throw new OstreeError('INVALID_ARGUMENT', `Cannot read tree ${src.path}: ${(e as Error).message}`, { cause: e });
           });
           if (!st.isDirectory()) throw new OstreeError('INVALID_ARGUMENT', `Not a directory: ${src.path}`);
-          await importDir(w, src.path, st, root, consumed);
+          await importDir(w, src.path, st, root);
+          consumed.push(src.path);
           await w.drain();
         } else if (src.kind === 'ref') {
           const c = await repo.resolveRev(src.rev);
@@ -589,9 +589,8 @@ export async function commit(repo: Repo, opts: CommitOptions): Promise<CommitRes
     repo.deflateFlavour = savedFlavour;
   });
   if (opts.consume) {
-    for (const dir of consumed.reverse()) {
-      for (const e of await fsp.readdir(dir)) await fsp.rm(join(dir, e), { recursive: true, force: true });
-    }
+    // --consume: remove each committed source directory, as ostree does
+    for (const dir of consumed) await fsp.rm(dir, { recursive: true, force: true });
   }
   opts.onProgress?.({ phase: 'done', checksum: result.checksum, stats: result.stats });
   return result;
