@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism, loadavg } from 'node:os';
 import { mkdirSync, rmSync } from 'node:fs';
-import { report, scratchDir, timeCommand, type Measured, type Row } from './lib.js';
+import { report, scratchDir, type Measured, type Row } from './lib.js';
 import { ensureBenchTree } from './trees.js';
 import { Repo } from '../src/store/repo.js';
 import { pull } from '../src/ops/pull.js';
@@ -29,6 +29,22 @@ function sh(argv: string[]): string {
   const r = spawnSync(argv[0]!, argv.slice(1), { maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`${argv.join(' ')}: ${r.stderr}`);
   return r.stdout.toString().trim();
+}
+
+/** Like `timeCommand`, plus the child's CPU time (user + system) — steadier than wall time on a shared machine. */
+function timeWithCpu(argv: string[]): Measured & { cpuMs: number } {
+  const py =
+    'import subprocess,resource,sys,time\n' +
+    't=time.monotonic()\n' +
+    'r=subprocess.run(sys.argv[1:])\n' +
+    'd=time.monotonic()-t\n' +
+    'u=resource.getrusage(resource.RUSAGE_CHILDREN)\n' +
+    'sys.stderr.write("\\n@@BENCH %f %d %d %f\\n" % (d*1000, u.ru_maxrss, r.returncode, (u.ru_utime+u.ru_stime)*1000))\n';
+  const r = spawnSync('/usr/bin/python3', ['-c', py, ...argv], { maxBuffer: 1 << 30 });
+  const err = r.stderr.toString();
+  const m = /@@BENCH ([\d.]+) (\d+) (-?\d+) ([\d.]+)/.exec(err);
+  if (!m || Number(m[3]) !== 0) throw new Error(`bench: ${argv.join(' ')} failed: ${err.slice(0, 2000)}`);
+  return { ms: Number(m[1]), maxRssKiB: Number(m[2]), cpuMs: Number(m[4]) };
 }
 
 async function child(): Promise<void> {
@@ -78,8 +94,8 @@ async function main(): Promise<void> {
       }
       const flags = deltas === 'no' ? ['--disable-static-deltas'] : ['--require-static-deltas'];
       // best of `runs` fresh pulls each (the machine is shared; the minimum is the least disturbed)
-      let ours: Measured | undefined;
-      let theirs: Measured | undefined;
+      let ours: (Measured & { cpuMs: number }) | undefined;
+      let theirs: (Measured & { cpuMs: number }) | undefined;
       for (let i = 0; i < runs; i++) {
         for (const r of [theirsRepo, oursRepo]) {
           rmSync(join(r, 'objects'), { recursive: true, force: true });
@@ -88,13 +104,13 @@ async function main(): Promise<void> {
           mkdirSync(join(r, 'objects'));
           mkdirSync(join(r, 'refs', 'remotes'));
         }
-        const t = timeCommand(['ostree', `--repo=${theirsRepo}`, 'pull', ...flags, 'origin', 'main']);
-        const o = timeCommand([process.execPath, self, '--child', oursRepo, url, 'main', deltas]);
+        const t = timeWithCpu(['ostree', `--repo=${theirsRepo}`, 'pull', ...flags, 'origin', 'main']);
+        const o = timeWithCpu([process.execPath, self, '--child', oursRepo, url, 'main', deltas]);
         if (!theirs || t.ms < theirs.ms) theirs = t;
         if (!ours || o.ms < ours.ms) ours = o;
       }
       sh(['ostree', `--repo=${oursRepo}`, 'fsck', '-q']);
-      rows.push({ name, ours: ours!, theirs: theirs!, extra: { runs } });
+      rows.push({ name, ours: ours!, theirs: theirs!, extra: { runs, cpuOurs: `${ours!.cpuMs.toFixed(0)}ms`, cpuTheirs: `${theirs!.cpuMs.toFixed(0)}ms`, cpuRatio: (ours!.cpuMs / theirs!.cpuMs).toFixed(2) } });
     }
     report(`pull over loopback (${mb} MiB tree): ours vs ostree pull (wall, peak RSS)`, rows);
   } finally {

@@ -849,19 +849,10 @@ async function pullTree(ctx: PullContext, rootTree: string, rootMeta: string): P
       await fetchMetadata(ctx, ObjectType.DIR_META, csum);
     });
   };
-  // Archive targets store each verified .filez as it arrives. Other modes collect the content
-  // objects and fetch them after the walk in batches, each batch one transaction (objects staged
-  // with synchronous writes and moved into place together), which is much cheaper per object.
-  const batched = repo.mode !== 'archive' && !repo.inTransaction;
-  const contents: string[] = [];
   const visitFile = (csum: string) => {
     const key = `${csum}.f`;
     if (seen.has(key)) return;
     seen.add(key);
-    if (batched) {
-      contents.push(csum);
-      return;
-    }
     pool.add(async () => {
       if (await repo.hasObject(csum, ObjectType.FILE)) return;
       ctx.pending++;
@@ -890,30 +881,7 @@ async function pullTree(ctx: PullContext, rootTree: string, rootMeta: string): P
   visitMeta(rootMeta);
   visitTree(rootTree);
   await pool.drain();
-  if (!batched) return;
-  const missing: string[] = [];
-  for (const c of contents) if (!(await repo.hasObject(c, ObjectType.FILE))) missing.push(c);
-  ctx.pending += missing.length;
-  for (let i = 0; i < missing.length; i += CONTENT_BATCH) {
-    const chunk = missing.slice(i, i + CONTENT_BATCH);
-    let failure: { e: unknown } | null = null;
-    await repo.transaction(async () => {
-      const p = new Pool(Math.max(1, opts.concurrency ?? 8));
-      for (const c of chunk) p.add(() => fetchContent(ctx, c));
-      try {
-        await p.drain();
-      } catch (e) {
-        // keep what was staged (every staged object is complete and verified): an interrupted
-        // pull then resumes after it
-        failure = { e };
-      }
-    });
-    if (failure) throw (failure as { e: unknown }).e;
-  }
 }
-
-/** Content objects per transaction in non-archive pulls. */
-const CONTENT_BATCH = 1000;
 
 /** Options of {@link fetchRemoteSummary}. */
 export interface RemoteSummaryOptions {
