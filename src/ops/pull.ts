@@ -474,6 +474,7 @@ export async function pull(repo: Repo, opts: PullOptions): Promise<PullResult> {
 
     // 2. config (not for a local source repository, whose mode we read directly)
     let indexedDeltas = info?.indexedDeltas === true;
+    let localNonArchive: Repo | null = null;
     if (!opts.sourceRepo) {
       const cfgBytes = await fetcher.get('config', { signal, maxSize: 1 << 20 });
       if (cfgBytes !== null) {
@@ -481,14 +482,20 @@ export async function pull(repo: Repo, opts: PullOptions): Promise<PullResult> {
         const modeStr = kf.getString('core', 'mode') ?? 'bare';
         const mode = repoModeFromString(modeStr.trim());
         if (mode !== 'archive') {
-          throw new OstreeError('REMOTE_MODE', `Can't pull from archives with mode "${modeStr}"`, { data: { mode: modeStr } });
+          // a local (file://) repository of another mode is read through its Repo, as pull-local does
+          if (fetcher instanceof LocalFetcher) localNonArchive = await Repo.open(fetcher.location);
+          else throw new OstreeError('REMOTE_MODE', `Can't pull from archives with mode "${modeStr}"`, { data: { mode: modeStr } });
         }
         if (configBool(kf, 'core', 'indexed-deltas', false)) indexedDeltas = true;
       } else if (summary === null) {
         throw new OstreeError('NOT_FOUND', `No repository at ${fetcher.location} (neither summary nor config found)`, { data: { url: fetcher.location } });
       }
     }
-    const source: ObjectSource = opts.sourceRepo && opts.sourceRepo.mode !== 'archive' ? new RepoSource(opts.sourceRepo) : new FetcherSource(fetcher, signal);
+    const source: ObjectSource = localNonArchive
+      ? new RepoSource(localNonArchive)
+      : opts.sourceRepo && opts.sourceRepo.mode !== 'archive'
+        ? new RepoSource(opts.sourceRepo)
+        : new FetcherSource(fetcher, signal);
 
     // 3. resolve refs
     let wanted = opts.refs ? [...opts.refs] : [];

@@ -76,6 +76,11 @@ describe('pull with ed25519 verification', () => {
         const pl = await pull(back, { sourceRepo: ok, refs: [c2], gpgVerify: false });
         expect(pl.fetchedContent).toBeGreaterThan(0);
         expect((await back.readContent((await back.loadDirtree((await back.loadCommit(c2)).rootTree)).files[0]!.checksum)).content.length).toBe(6);
+        // a file:// remote that is bare-user-only is read through its Repo
+        const viaFile = await Repo.init(join(dir, 'via-file'), { mode: 'archive' });
+        await remoteAdd(viaFile, 'local', `file://${ok.path}`, { noGpgVerify: true });
+        const rf = await pull(await Repo.open(viaFile.path), { remote: 'local', refs: [c2] });
+        expect(rf.fetchedContent).toBeGreaterThan(0);
       } finally {
         await srv.close();
       }
