@@ -11,14 +11,23 @@
  * body, metadata `ostree.collection-binding` (collection ID or "") and `ostree.ref-binding`
  * `[BRANCH]` through a GVariantDict, parent = current head, signed with every signer.
  *
- * Deviation (not yet done): the per-app AppStream data (`files/share/app-info/xmls/ID.xml.gz`
- * components and icons) is not merged in; the XML is always flatpak's empty document
- * `<components version="0.8" origin="flatpak">`, byte-identical to what flatpak writes for a
- * repository whose apps ship no AppStream data.
+ * Content (`extract_appstream()`): for each flatpak ref of the arch (refs in sorted order; a
+ * compat-arch ref when the main-arch ref is absent; no end-of-life refs; for a subset only refs whose
+ * `xa.subsets` has it) the gzip'd `files/share/app-info/xmls/ID.xml.gz` is parsed
+ * (`appstream-xml.ts`), its components whose id starts with ID are moved into the catalogue with
+ * a new `<bundle>` (and `X-Flatpak-Tags`), and the 64×64/128×128 icons of matching components are
+ * linked into the tree by checksum. Refs without data are skipped (apps with a message).
+ *
+ * `appstream.xml.gz`: for the empty catalogue, the bytes flatpak writes (recorded constant); for a
+ * non-empty one, Node's gzip (valid, but not byte-identical to GLib's output, so the
+ * `appstream/ARCH` tree checksum differs from flatpak's then; `appstream2/ARCH` is identical).
  *
  * @module
  */
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { OstreeError } from '../errors.js';
 import { Variant } from '../gvariant/value.js';
+import { KeyFile } from '../format/keyfile.js';
 import { compareUtf8 } from '../format/bytes.js';
 import { decodeCommit, encodeCommit } from '../format/commit.js';
 import { encodeDirmeta } from '../format/dirmeta.js';
@@ -31,6 +40,7 @@ import { listAllRefs } from '../ops/summary.js';
 import { signCommit } from '../ops/sign.js';
 import type { Signer } from '../sign/types.js';
 import { tryParseRef } from './names.js';
+import { componentIdText, finishAppstream, migrateComponents, newAppstreamRoot, parseXml, type XmlNode } from './appstream-xml.js';
 import { newReadCache, readCommitBytes, type FlatpakReadCache } from './summary.js';
 
 /** flatpak's kernel-arch ↔ compat-arch table (`compat_arches` in `common/flatpak-utils.c`). */
@@ -67,6 +77,8 @@ export interface AppstreamOptions {
   cache?: FlatpakReadCache;
   /** Take the repository lock (default true; false when the caller holds it). */
   lock?: boolean;
+  /** flatpak's informational lines ("No appstream data for REF: …"). */
+  onMessage?: (message: string) => void;
   signal?: AbortSignal;
 }
 
@@ -77,9 +89,13 @@ export interface AppstreamBranch {
   commit: string | null;
 }
 
-async function writeTree(repo: Repo, xmlName: string, xml: Uint8Array): Promise<{ tree: string; meta: string }> {
+async function writeTree(repo: Repo, xmlName: string, xml: Uint8Array, icons64: ReadonlyMap<string, string>, icons128: ReadonlyMap<string, string>): Promise<{ tree: string; meta: string }> {
   const dirmeta = await repo.writeMetadata(ObjectType.DIR_META, encodeDirmeta({ uid: 0, gid: 0, mode: 0o40755, xattrs: [] }));
-  const empty = await repo.writeMetadata(ObjectType.DIR_TREE, encodeDirtree({ files: [], dirs: [] }));
+  const iconDir = (icons: ReadonlyMap<string, string>) =>
+    repo.writeMetadata(
+      ObjectType.DIR_TREE,
+      encodeDirtree({ files: [...icons].sort((a, b) => compareUtf8(a[0], b[0])).map(([name, checksum]) => ({ name, checksum })), dirs: [] }),
+    );
   const link = (target: string) => repo.writeContent({ uid: 0, gid: 0, mode: S_IFLNK | 0o777, rdev: 0, symlinkTarget: target, xattrs: [] }, new Uint8Array(0));
   const l128 = await link('../128x128');
   const l64 = await link('../64x64');
@@ -89,8 +105,8 @@ async function writeTree(repo: Repo, xmlName: string, xml: Uint8Array): Promise<
     encodeDirtree({
       files: [],
       dirs: [
-        { name: '128x128', tree: empty, meta: dirmeta },
-        { name: '64x64', tree: empty, meta: dirmeta },
+        { name: '128x128', tree: await iconDir(icons128), meta: dirmeta },
+        { name: '64x64', tree: await iconDir(icons64), meta: dirmeta },
         { name: 'flatpak', tree: flatpakDir, meta: dirmeta },
       ],
     }),
@@ -98,6 +114,85 @@ async function writeTree(repo: Repo, xmlName: string, xml: Uint8Array): Promise<
   const file = await repo.writeContent({ uid: 0, gid: 0, mode: S_IFREG | 0o644, rdev: 0, symlinkTarget: '', xattrs: [] }, xml);
   const root = await repo.writeMetadata(ObjectType.DIR_TREE, encodeDirtree({ files: [{ name: xmlName, checksum: file }], dirs: [{ name: 'icons', tree: icons, meta: dirmeta }] }));
   return { tree: root, meta: dirmeta };
+}
+
+type Entry = { kind: 'file'; checksum: string } | { kind: 'dir'; tree: string };
+
+/** Look up `path` (components) below dirtree `root`. */
+async function lookup(repo: Repo, root: string, path: readonly string[]): Promise<Entry | null> {
+  let tree = root;
+  for (const [i, name] of path.entries()) {
+    const dt = await repo.loadDirtree(tree);
+    if (i === path.length - 1) {
+      const f = dt.files.find((e) => e.name === name);
+      if (f) return { kind: 'file', checksum: f.checksum };
+      const d = dt.dirs.find((e) => e.name === name);
+      return d ? { kind: 'dir', tree: d.tree } : null;
+    }
+    const d = dt.dirs.find((e) => e.name === name);
+    if (!d) return null;
+    tree = d.tree;
+  }
+  return { kind: 'dir', tree };
+}
+
+async function regularFile(repo: Repo, root: string, path: readonly string[]): Promise<Uint8Array | null> {
+  const e = await lookup(repo, root, path);
+  if (!e || e.kind !== 'file') return null;
+  const obj = await repo.readContent(e.checksum);
+  if ((obj.header.mode & 0o170000) !== S_IFREG) throw new OstreeError('APPSTREAM_INVALID', `${path.join('/')} is not a regular file`);
+  return obj.content;
+}
+
+/** Uncompressed AppStream catalogues larger than this are refused. */
+const MAX_APPSTREAM_XML = 256 * 1024 * 1024;
+
+/**
+ * `extract_appstream()`: merge the app's `files/share/app-info/xmls/ID.xml.gz` components into
+ * `catalogue` and record the icons of matching components (by checksum, from
+ * `files/share/app-info/icons/flatpak/SIZE/COMPONENT-ID.png`).
+ *
+ * @throws OstreeError `APPSTREAM_INVALID` / store errors when the ref has no usable data
+ */
+async function extractAppstream(
+  repo: Repo,
+  catalogue: XmlNode,
+  ref: string,
+  id: string,
+  rootTree: string,
+  icons64: Map<string, string>,
+  icons128: Map<string, string>,
+  onMessage?: (m: string) => void,
+): Promise<void> {
+  let metadata = KeyFile.parse('');
+  const md = await regularFile(repo, rootTree, ['metadata']);
+  if (md !== null) metadata = KeyFile.parse(md);
+  const gz = await regularFile(repo, rootTree, ['files', 'share', 'app-info', 'xmls', `${id}.xml.gz`]);
+  if (gz === null) throw new OstreeError('APPSTREAM_INVALID', `No such file files/share/app-info/xmls/${id}.xml.gz`);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(gunzipSync(gz, { maxOutputLength: MAX_APPSTREAM_XML }));
+  } catch (e) {
+    throw new OstreeError('APPSTREAM_INVALID', `Invalid compressed AppStream data: ${(e as Error).message}`, { cause: e });
+  }
+  const source = parseXml(text);
+  if (!migrateComponents(source, catalogue, ref, id, metadata)) return;
+  for (const component of catalogue.children[0]!.children) {
+    if (component.name !== 'component') continue;
+    let cid = componentIdText(component);
+    if (cid === null || !cid.startsWith(id)) continue;
+    const suffix = cid.slice(id.length);
+    if (suffix !== '' && suffix[0] !== '.') continue;
+    if (suffix.endsWith('.desktop')) cid = cid.slice(0, -'.desktop'.length);
+    for (const [size, map] of [['64x64', icons64], ['128x128', icons128]] as const) {
+      try {
+        const e = await lookup(repo, rootTree, ['files', 'share', 'app-info', 'icons', 'flatpak', size, `${cid}.png`]);
+        if (e && e.kind === 'file') map.set(`${cid}.png`, e.checksum);
+      } catch (err) {
+        onMessage?.(`Error copying ${size} icon for component ${cid}: ${(err as Error).message}`);
+      }
+    }
+  }
 }
 
 /**
@@ -129,19 +224,47 @@ export async function generateAppstream(repo: Repo, opts: AppstreamOptions = {})
   }
   const cid = repo.collectionId;
   const timestamp = opts.timestamp ?? BigInt(Math.floor(Date.now() / 1000));
-  const xml = new TextEncoder().encode(EMPTY_APPSTREAM_XML);
-  const xmlGz = EMPTY_APPSTREAM_XML_GZ;
   const out: AppstreamBranch[] = [];
   const toSign: string[] = [];
+  const loaded = new Set(flatpakRefs.filter((_, i) => commits[i] !== null).map((r) => r.ref));
   await repo.transaction(
     async () => {
       for (const subset of [...subsets].sort(compareUtf8)) {
         for (const arch of [...arches].sort(compareUtf8)) {
+          const compatArch = COMPAT_ARCHES.find(([k]) => k === arch)?.[1];
+          const catalogue = newAppstreamRoot();
+          const icons64 = new Map<string, string>();
+          const icons128 = new Map<string, string>();
+          for (const [i, r] of flatpakRefs.entries()) {
+            const bytes = commits[i]!;
+            if (bytes === null) continue;
+            const fr = tryParseRef(r.ref)!;
+            if (fr.arch !== arch) {
+              // a compat-arch ref (i386 for x86_64) counts when the main-arch ref is absent
+              if (compatArch === undefined || fr.arch !== compatArch) continue;
+              if (loaded.has(`${fr.kind}/${fr.id}/${arch}/${fr.branch}`)) continue;
+            }
+            const c = decodeCommit(bytes);
+            if (c.metadata.some(([k]) => k === 'ostree.endoflife' || k === 'ostree.endoflife-rebase')) continue;
+            if (subset !== '') {
+              const sub = c.metadata.find(([k]) => k === 'xa.subsets')?.[1];
+              if (!(sub && sub.type === 'as' && (sub.value as string[]).includes(subset))) continue;
+            }
+            try {
+              await extractAppstream(repo, catalogue, r.ref, fr.id, c.rootTree, icons64, icons128, opts.onMessage);
+            } catch (e) {
+              if (fr.kind === 'app') opts.onMessage?.(`No appstream data for ${r.ref}: ${(e as Error).message}`);
+            }
+          }
+          const text = finishAppstream(catalogue);
+          const xml = new TextEncoder().encode(text);
+          const xmlGz = text === EMPTY_APPSTREAM_XML ? EMPTY_APPSTREAM_XML_GZ : gzipSync(xml);
           for (const prefix of ['appstream', 'appstream2']) {
             if (subset !== '' && prefix === 'appstream') continue;
             opts.signal?.throwIfAborted();
             const branch = subset === '' ? `${prefix}/${arch}` : `${prefix}/${subset}-${arch}`;
-            const { tree, meta } = prefix === 'appstream' ? await writeTree(repo, 'appstream.xml.gz', xmlGz) : await writeTree(repo, 'appstream.xml', xml);
+            const { tree, meta } =
+              prefix === 'appstream' ? await writeTree(repo, 'appstream.xml.gz', xmlGz, icons64, icons128) : await writeTree(repo, 'appstream.xml', xml, icons64, icons128);
             const parent = await repo.resolveRev(branch, true);
             if (parent) {
               const p = await repo.loadCommit(parent);

@@ -284,7 +284,7 @@ export async function buildUpdateRepo(repo: Repo, o: BuildUpdateRepoOptions = {}
     const sig = o.signal ? { signal: o.signal } : {};
     if (!o.noUpdateAppstream) {
       o.onProgress?.('Updating appstream branch');
-      res.appstream = await generateAppstream(repo, { signers, timestamp: clock(o.now), refs: heads, cache, lock: false, ...sig });
+      res.appstream = await generateAppstream(repo, { signers, timestamp: clock(o.now), refs: heads, cache, lock: false, ...(o.onProgress ? { onMessage: o.onProgress } : {}), ...sig });
       for (const b of res.appstream) if (b.commit) heads.set(b.branch, b.commit);
     }
     if (o.generateStaticDeltas) await allDeltas(repo, o, res, heads, cache);

@@ -176,7 +176,7 @@ describe('build-update-repo CLI (in-process)', () => {
     const repo = join(d, 'repo');
     await buildExport(repo, app, { updateSummary: false, timestamp: '2024-01-01T00:00:00Z' });
     const r = await cli(['build-update-repo', '--title=T', '--collection-id=org.test.Repo', '--deploy-collection-id', '--json', repo]);
-    expect(r.stderr).toBe('Updating appstream branch\nUpdating summary\n');
+    expect(r.stderr).toBe('Updating appstream branch\nNo appstream data for app/org.test.App/x86_64/master: No such file files/share/app-info/xmls/org.test.App.xml.gz\nUpdating summary\n');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.configSet).toEqual(['flatpak.title', 'core.collection-id', 'flatpak.deploy-collection-id']);
@@ -191,5 +191,35 @@ describe('build-update-repo CLI (in-process)', () => {
     const usage = await cli(['build-update-repo']);
     expect(usage.code).toBe(1);
     expect(usage.stderr).toContain('LOCATION must be specified');
+  });
+});
+
+describe('appstream XML (flatpak FlatpakXml model)', () => {
+  it('parses and serializes like flatpak: text kept, comments dropped, empty elements self-closed, attributes raw', async () => {
+    const { parseXml, serializeXml, markupEscape } = await import('../../src/flatpak/appstream-xml.js');
+    const root = parseXml('<?xml version="1.0"?>\n<!-- c -->\n<a x="1 &amp; 2">t &lt;<b></b><c/><![CDATA[dropped]]></a>\n');
+    expect(serializeXml(root)).toBe('<?xml version="1.0" encoding="UTF-8"?>\n<a x="1 & 2">t &lt;<b/><c/></a>');
+    expect(markupEscape('a&<>\'"\u0001\u0085\u0086é')).toBe('a&amp;&lt;&gt;&apos;&quot;&#x1;\u0085&#x86;é');
+  });
+  it('malformed markup throws APPSTREAM_INVALID, never anything else', async () => {
+    const { parseXml } = await import('../../src/flatpak/appstream-xml.js');
+    for (const bad of ['', 'text', '<a>', '<a></b>', '<a x=1/>', '<a>&bogus;</a>', '<a>&#0;</a>', '<a/><b/>', '<a', '<!-- x', '<a x="<"/>', '</a>']) {
+      try {
+        parseXml(bad);
+        expect.unreachable(bad);
+      } catch (e) {
+        expect((e as OstreeError).code).toBe('APPSTREAM_INVALID');
+      }
+    }
+    const good = '<components><component><id>a.b.C</id><name>x &amp; y</name></component></components>';
+    for (let n = 0; n < 300; n++) {
+      const chars = [...good];
+      chars[(n * 13) % chars.length] = '<>&"/=x '[n % 8]!;
+      try {
+        parseXml(chars.join(''));
+      } catch (e) {
+        expect(e).toBeInstanceOf(OstreeError);
+      }
+    }
   });
 });
