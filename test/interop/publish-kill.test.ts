@@ -1,5 +1,5 @@
 /**
- * `publish` SIGKILLed at ~10 points
+ * `publish` SIGKILLed at 10 seeded-random points
  * while a real `ostree pull` client keeps pulling from the destination (served by our `serve`): every
  * pull succeeds with either the previous or the new commit, and `ostree fsck` stays clean.
  */
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { interopSuite, ostree, projectRoot, tmpdir } from './harness.js';
 import { generateTreeSpec, writeTree } from '../util/trees.js';
+import { Prng } from '../util/prng.js';
 import { publish } from '../../src/ops/publish.js';
 import { serveRepo } from '../../src/ops/serve.js';
 
@@ -91,9 +92,11 @@ interopSuite('publish killed with SIGKILL', ['ostree'], () => {
       await publish(dest, probe);
       const full = (await runCli(['publish', '--delete', '--no-fsync', src, probe])).ms;
       const kills = 10;
+      const rng = new Prng('publish-kill');
       let killed = 0;
       for (let i = 0; i < kills; i++) {
-        const delay = Math.round(((i + 0.5) / kills) * full);
+        // a seeded random point inside the i-th tenth of a whole publish's duration
+        const delay = Math.round(((i + rng.float()) / kills) * full);
         const r = await runCli(['publish', '--delete', '--no-fsync', '-q', src, dest], delay);
         if (r.signal === 'SIGKILL') killed++;
         const fresh = join(dir, `fresh-${i}`);
