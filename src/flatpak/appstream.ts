@@ -18,13 +18,14 @@
  * a new `<bundle>` (and `X-Flatpak-Tags`), and the 64×64/128×128 icons of matching components are
  * linked into the tree by checksum. Refs without data are skipped (apps with a message).
  *
- * `appstream.xml.gz`: for the empty catalogue, the bytes flatpak writes (recorded constant); for a
- * non-empty one, Node's gzip (valid, but not byte-identical to GLib's output, so the
- * `appstream/ARCH` tree checksum differs from flatpak's then; `appstream2/ARCH` is identical).
+ * `appstream.xml.gz` is gzip'd with pako (zlib's algorithm, level 6, as GLib's `GZlibCompressor`)
+ * and file objects are deflated in the repository's `exact` flavour, so trees, `.filez` sizes and
+ * hence the summaries' download sizes equal flatpak's.
  *
  * @module
  */
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
+import pako from 'pako';
 import { OstreeError } from '../errors.js';
 import { Variant } from '../gvariant/value.js';
 import { KeyFile } from '../format/keyfile.js';
@@ -41,7 +42,7 @@ import { signCommit } from '../ops/sign.js';
 import type { Signer } from '../sign/types.js';
 import { tryParseRef } from './names.js';
 import { componentIdText, finishAppstream, migrateComponents, newAppstreamRoot, parseXml, type XmlNode } from './appstream-xml.js';
-import { newReadCache, readCommitBytes, type FlatpakReadCache } from './summary.js';
+import { newReadCache, readCommitBytes, readDirtreeCached, type FlatpakReadCache } from './summary.js';
 
 /** flatpak's kernel-arch ↔ compat-arch table (`compat_arches` in `common/flatpak-utils.c`). */
 const COMPAT_ARCHES: ReadonlyArray<readonly [kernel: string, compat: string]> = [
@@ -54,9 +55,8 @@ export const EMPTY_APPSTREAM_XML = '<?xml version="1.0" encoding="UTF-8"?>\n<com
 
 /**
  * {@link EMPTY_APPSTREAM_XML} as flatpak stores it in `appstream.xml.gz`: GLib's `GZlibCompressor`
- * (gzip container, level -1 = 6, system zlib) output, recorded from flatpak 1.14.10 on Debian 12.
- * Node's bundled zlib compresses the same input to different (valid) bytes, which would change
- * the tree checksum of `appstream/ARCH`.
+ * (gzip container, level -1 = 6, system zlib) output, recorded from flatpak 1.14.10 on Debian 12
+ * (the reference for this module's pako-based compression; Node's bundled zlib gives other bytes).
  */
 export const EMPTY_APPSTREAM_XML_GZ: Uint8Array = new Uint8Array(
   Buffer.from(
@@ -119,10 +119,10 @@ async function writeTree(repo: Repo, xmlName: string, xml: Uint8Array, icons64: 
 type Entry = { kind: 'file'; checksum: string } | { kind: 'dir'; tree: string };
 
 /** Look up `path` (components) below dirtree `root`. */
-async function lookup(repo: Repo, root: string, path: readonly string[]): Promise<Entry | null> {
+async function lookup(repo: Repo, root: string, path: readonly string[], cache: FlatpakReadCache): Promise<Entry | null> {
   let tree = root;
   for (const [i, name] of path.entries()) {
-    const dt = await repo.loadDirtree(tree);
+    const dt = await readDirtreeCached(repo, tree, cache);
     if (i === path.length - 1) {
       const f = dt.files.find((e) => e.name === name);
       if (f) return { kind: 'file', checksum: f.checksum };
@@ -136,8 +136,8 @@ async function lookup(repo: Repo, root: string, path: readonly string[]): Promis
   return { kind: 'dir', tree };
 }
 
-async function regularFile(repo: Repo, root: string, path: readonly string[]): Promise<Uint8Array | null> {
-  const e = await lookup(repo, root, path);
+async function regularFile(repo: Repo, root: string, path: readonly string[], cache: FlatpakReadCache): Promise<Uint8Array | null> {
+  const e = await lookup(repo, root, path, cache);
   if (!e || e.kind !== 'file') return null;
   const obj = await repo.readContent(e.checksum);
   if ((obj.header.mode & 0o170000) !== S_IFREG) throw new OstreeError('APPSTREAM_INVALID', `${path.join('/')} is not a regular file`);
@@ -146,6 +146,27 @@ async function regularFile(repo: Repo, root: string, path: readonly string[]): P
 
 /** Uncompressed AppStream catalogues larger than this are refused. */
 const MAX_APPSTREAM_XML = 256 * 1024 * 1024;
+
+/** What {@link prepareExtract} read for one ref: its metadata and catalogue text. */
+interface Prepared {
+  metadata: KeyFile;
+  xml: string;
+}
+
+/** The I/O half of `extract_appstream()` (independent of the catalogue being built, so prefetched). */
+async function prepareExtract(repo: Repo, id: string, rootTree: string, cache: FlatpakReadCache): Promise<Prepared> {
+  const [md, gz] = await Promise.all([
+    regularFile(repo, rootTree, ['metadata'], cache),
+    regularFile(repo, rootTree, ['files', 'share', 'app-info', 'xmls', `${id}.xml.gz`], cache),
+  ]);
+  const metadata = md !== null ? KeyFile.parse(md) : KeyFile.parse('');
+  if (gz === null) throw new OstreeError('APPSTREAM_INVALID', `No such file files/share/app-info/xmls/${id}.xml.gz`);
+  try {
+    return { metadata, xml: new TextDecoder('utf-8', { fatal: true }).decode(gunzipSync(gz, { maxOutputLength: MAX_APPSTREAM_XML })) };
+  } catch (e) {
+    throw new OstreeError('APPSTREAM_INVALID', `Invalid compressed AppStream data: ${(e as Error).message}`, { cause: e });
+  }
+}
 
 /**
  * `extract_appstream()`: merge the app's `files/share/app-info/xmls/ID.xml.gz` components into
@@ -160,23 +181,14 @@ async function extractAppstream(
   ref: string,
   id: string,
   rootTree: string,
+  prepared: Prepared,
   icons64: Map<string, string>,
   icons128: Map<string, string>,
+  cache: FlatpakReadCache,
   onMessage?: (m: string) => void,
 ): Promise<void> {
-  let metadata = KeyFile.parse('');
-  const md = await regularFile(repo, rootTree, ['metadata']);
-  if (md !== null) metadata = KeyFile.parse(md);
-  const gz = await regularFile(repo, rootTree, ['files', 'share', 'app-info', 'xmls', `${id}.xml.gz`]);
-  if (gz === null) throw new OstreeError('APPSTREAM_INVALID', `No such file files/share/app-info/xmls/${id}.xml.gz`);
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(gunzipSync(gz, { maxOutputLength: MAX_APPSTREAM_XML }));
-  } catch (e) {
-    throw new OstreeError('APPSTREAM_INVALID', `Invalid compressed AppStream data: ${(e as Error).message}`, { cause: e });
-  }
-  const source = parseXml(text);
-  if (!migrateComponents(source, catalogue, ref, id, metadata)) return;
+  const source = parseXml(prepared.xml);
+  if (!migrateComponents(source, catalogue, ref, id, prepared.metadata)) return;
   for (const component of catalogue.children[0]!.children) {
     if (component.name !== 'component') continue;
     let cid = componentIdText(component);
@@ -186,7 +198,7 @@ async function extractAppstream(
     if (suffix.endsWith('.desktop')) cid = cid.slice(0, -'.desktop'.length);
     for (const [size, map] of [['64x64', icons64], ['128x128', icons128]] as const) {
       try {
-        const e = await lookup(repo, rootTree, ['files', 'share', 'app-info', 'icons', 'flatpak', size, `${cid}.png`]);
+        const e = await lookup(repo, rootTree, ['files', 'share', 'app-info', 'icons', 'flatpak', size, `${cid}.png`], cache);
         if (e && e.kind === 'file') map.set(`${cid}.png`, e.checksum);
       } catch (err) {
         onMessage?.(`Error copying ${size} icon for component ${cid}: ${(err as Error).message}`);
@@ -227,6 +239,21 @@ export async function generateAppstream(repo: Repo, opts: AppstreamOptions = {})
   const out: AppstreamBranch[] = [];
   const toSign: string[] = [];
   const loaded = new Set(flatpakRefs.filter((_, i) => commits[i] !== null).map((r) => r.ref));
+  const decoded = commits.map((b) => (b === null ? null : decodeCommit(b)));
+  // the reads of every ref's metadata and catalogue, started at once; used in ref order below
+  const prepared = new Map<string, Promise<Prepared>>();
+  for (const [i, r] of flatpakRefs.entries()) {
+    const c = decoded[i];
+    if (!c) continue;
+    const p = prepareExtract(repo, tryParseRef(r.ref)!.id, c.rootTree, cache);
+    p.catch(() => undefined);
+    prepared.set(r.ref, p);
+  }
+  // file objects are deflated exactly as ostree's zlib does, so the download sizes in the summaries
+  // (sums of `.filez` sizes) match flatpak's
+  const flavour = repo.deflateFlavour;
+  repo.deflateFlavour = 'exact';
+  try {
   await repo.transaction(
     async () => {
       for (const subset of [...subsets].sort(compareUtf8)) {
@@ -236,29 +263,30 @@ export async function generateAppstream(repo: Repo, opts: AppstreamOptions = {})
           const icons64 = new Map<string, string>();
           const icons128 = new Map<string, string>();
           for (const [i, r] of flatpakRefs.entries()) {
-            const bytes = commits[i]!;
-            if (bytes === null) continue;
+            const c = decoded[i];
+            if (!c) continue;
             const fr = tryParseRef(r.ref)!;
             if (fr.arch !== arch) {
               // a compat-arch ref (i386 for x86_64) counts when the main-arch ref is absent
               if (compatArch === undefined || fr.arch !== compatArch) continue;
               if (loaded.has(`${fr.kind}/${fr.id}/${arch}/${fr.branch}`)) continue;
             }
-            const c = decodeCommit(bytes);
             if (c.metadata.some(([k]) => k === 'ostree.endoflife' || k === 'ostree.endoflife-rebase')) continue;
             if (subset !== '') {
               const sub = c.metadata.find(([k]) => k === 'xa.subsets')?.[1];
               if (!(sub && sub.type === 'as' && (sub.value as string[]).includes(subset))) continue;
             }
             try {
-              await extractAppstream(repo, catalogue, r.ref, fr.id, c.rootTree, icons64, icons128, opts.onMessage);
+              await extractAppstream(repo, catalogue, r.ref, fr.id, c.rootTree, await prepared.get(r.ref)!, icons64, icons128, cache, opts.onMessage);
             } catch (e) {
               if (fr.kind === 'app') opts.onMessage?.(`No appstream data for ${r.ref}: ${(e as Error).message}`);
             }
           }
           const text = finishAppstream(catalogue);
           const xml = new TextEncoder().encode(text);
-          const xmlGz = text === EMPTY_APPSTREAM_XML ? EMPTY_APPSTREAM_XML_GZ : gzipSync(xml);
+          // pako = zlib's algorithm as GLib's GZlibCompressor runs it (level 6, gzip header with
+          // mtime 0, OS 3): the same bytes as flatpak's, unlike node:zlib's Chromium fork
+          const xmlGz = pako.gzip(xml);
           for (const prefix of ['appstream', 'appstream2']) {
             if (subset !== '' && prefix === 'appstream') continue;
             opts.signal?.throwIfAborted();
@@ -290,6 +318,9 @@ export async function generateAppstream(repo: Repo, opts: AppstreamOptions = {})
     },
     { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.lock === false ? { lock: false } : {}) },
   );
+  } finally {
+    repo.deflateFlavour = flavour;
+  }
   if (opts.signers?.length) for (const c of toSign) await signCommit(repo, c, opts.signers, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.lock === false ? { lock: false } : {}) });
   return out;
 }

@@ -119,6 +119,9 @@ function readDirtree(repo: Repo, checksum: string, cache: FlatpakReadCache): Pro
   return memo(cache.dirtrees, checksum, () => repo.loadDirtree(checksum));
 }
 
+/** Dirtree `checksum`, decoded once per cache. */
+export const readDirtreeCached = readDirtree;
+
 function contentFacts(repo: Repo, checksum: string, cache: FlatpakReadCache): Promise<ContentFacts> {
   return memo(cache.files, checksum, async () => {
     if (repo.mode === 'archive') {

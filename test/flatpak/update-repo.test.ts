@@ -195,6 +195,11 @@ describe('build-update-repo CLI (in-process)', () => {
 });
 
 describe('appstream XML (flatpak FlatpakXml model)', () => {
+  it('the gzip of the empty catalogue equals the bytes flatpak wrote', async () => {
+    const pako = (await import('pako')).default;
+    const { EMPTY_APPSTREAM_XML, EMPTY_APPSTREAM_XML_GZ } = await import('../../src/flatpak/appstream.js');
+    expect(Buffer.from(pako.gzip(new TextEncoder().encode(EMPTY_APPSTREAM_XML))).equals(Buffer.from(EMPTY_APPSTREAM_XML_GZ))).toBe(true);
+  });
   it('parses and serializes like flatpak: text kept, comments dropped, empty elements self-closed, attributes raw', async () => {
     const { parseXml, serializeXml, markupEscape } = await import('../../src/flatpak/appstream-xml.js');
     const root = parseXml('<?xml version="1.0"?>\n<!-- c -->\n<a x="1 &amp; 2">t &lt;<b></b><c/><![CDATA[dropped]]></a>\n');

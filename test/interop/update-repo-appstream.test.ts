@@ -80,6 +80,8 @@ interopSuite('build-update-repo appstream content vs flatpak', ['flatpak', 'ostr
     expect(ourXml).toBe(await cat(theirs));
     if (process.env.SHOW_XML) console.log(ourXml, await ls(ours, `appstream2/${arch}`));
     expect(await ls(ours, `appstream2/${arch}`)).toBe(await ls(theirs, `appstream2/${arch}`));
+    // the gzip'd catalogue too (pako = GLib's zlib output)
+    expect(await ls(ours, `appstream/${arch}`)).toBe(await ls(theirs, `appstream/${arch}`));
     // the gzip'd catalogue holds the same XML
     const gz = async (repo: string) => (await ostree(repo, 'cat', `appstream/${arch}`, '/appstream.xml.gz')).stdout;
     expect((await gz(ours)).length).toBeGreaterThan(0);
