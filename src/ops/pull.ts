@@ -42,6 +42,8 @@ import { decodeDeltaSuperblock, unwrapDeltaSuperblock } from '../format/delta.js
 import { MetadataKeys } from '../format/types.js';
 import { MAX_METADATA_SIZE, Repo } from '../store/repo.js';
 import { LocalFetcher, openRemoteFetcher, type RemoteFetcher } from '../store/http.js';
+import { listRefs } from '../store/refs.js';
+import { NodeStorage } from '../store/storage.js';
 import { GpgVerifier, type Verifier, type VerifyResult } from '../sign/index.js';
 import { loadEd25519Verifier, loadTrustedGpgKeys, signatureKey, signaturesIn, verifySummary } from './sign.js';
 import { applyStaticDelta } from './delta-apply.js';
@@ -578,8 +580,6 @@ async function listRemoteRefs(fetcher: RemoteFetcher, signal?: AbortSignal): Pro
     throw new OstreeError('INVALID_ARGUMENT', `Remote ${fetcher.location} has no summary; name the refs to pull`);
   }
   signal?.throwIfAborted();
-  const { listRefs } = await import('../store/refs.js');
-  const { NodeStorage } = await import('../store/storage.js');
   const refs = await listRefs(new NodeStorage(fetcher.location), {});
   return refs.filter((r) => r.remote === undefined).map((r) => r.ref);
 }
