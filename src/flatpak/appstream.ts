@@ -155,12 +155,12 @@ interface Prepared {
 
 /** The I/O half of `extract_appstream()` (independent of the catalogue being built, so prefetched). */
 async function prepareExtract(repo: Repo, id: string, rootTree: string, cache: FlatpakReadCache): Promise<Prepared> {
-  const [md, gz] = await Promise.all([
-    regularFile(repo, rootTree, ['metadata'], cache),
-    regularFile(repo, rootTree, ['files', 'share', 'app-info', 'xmls', `${id}.xml.gz`], cache),
-  ]);
-  const metadata = md !== null ? KeyFile.parse(md) : KeyFile.parse('');
+  // the catalogue first: most refs (runtimes, apps without AppStream data) stop there, and
+  // either missing piece fails the extraction alike
+  const gz = await regularFile(repo, rootTree, ['files', 'share', 'app-info', 'xmls', `${id}.xml.gz`], cache);
   if (gz === null) throw new OstreeError('APPSTREAM_INVALID', `No such file files/share/app-info/xmls/${id}.xml.gz`);
+  const md = await regularFile(repo, rootTree, ['metadata'], cache);
+  const metadata = md !== null ? KeyFile.parse(md) : KeyFile.parse('');
   try {
     return { metadata, xml: new TextDecoder('utf-8', { fatal: true }).decode(gunzipSync(gz, { maxOutputLength: MAX_APPSTREAM_XML })) };
   } catch (e) {
