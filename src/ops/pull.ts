@@ -426,6 +426,11 @@ export async function pull(repo: Repo, opts: PullOptions): Promise<PullResult> {
   }
   const fetcher = opts.fetcher ?? (opts.sourceRepo ? new LocalFetcher(opts.sourceRepo.path) : openRemoteFetcher(url!, { concurrency: opts.concurrency }));
   const ownsFetcher = opts.fetcher === undefined;
+  // `contenturl`: objects, deltas and delta indexes come from there; summary, config, refs from `url`
+  const contentUrl = opts.fetcher === undefined && opts.url === undefined && !opts.sourceRepo && remote !== undefined && repo.config.hasGroup(remoteGroup(remote))
+    ? repo.config.getString(remoteGroup(remote), 'contenturl')?.trim() || undefined
+    : undefined;
+  const contentFetcher = contentUrl !== undefined ? openRemoteFetcher(contentUrl, { concurrency: opts.concurrency }) : fetcher;
   const isLocal = opts.sourceRepo !== undefined || fetcher instanceof LocalFetcher;
   const verification = await makeVerification(repo, remote, opts);
   const { summaryGpg, summarySign } = verification;
@@ -497,7 +502,7 @@ export async function pull(repo: Repo, opts: PullOptions): Promise<PullResult> {
       ? new RepoSource(localNonArchive)
       : opts.sourceRepo && opts.sourceRepo.mode !== 'archive'
         ? new RepoSource(opts.sourceRepo)
-        : new FetcherSource(fetcher, signal);
+        : new FetcherSource(contentFetcher, signal);
 
     // 3. resolve refs
     let wanted = opts.refs ? [...opts.refs] : [];
@@ -525,7 +530,7 @@ export async function pull(repo: Repo, opts: PullOptions): Promise<PullResult> {
     }
 
     const collectionId = remote !== undefined && repo.config.hasGroup(remoteGroup(remote)) ? repo.config.getString(remoteGroup(remote), 'collection-id')?.trim() || undefined : undefined;
-    const ctx: PullContext = { repo, fetcher, source, opts, verification, result, depth: opts.depth ?? 0, seenCommits: new Set(), pending: 0, collectionId, refs: [] };
+    const ctx: PullContext = { repo, fetcher: contentFetcher, source, opts, verification, result, depth: opts.depth ?? 0, seenCommits: new Set(), pending: 0, collectionId, refs: [] };
     const refLoc = (ref: string) => (opts.mirror || opts.localRefs || remote === undefined ? { ref } : { remote, ref });
     for (const t of targets) {
       signal?.throwIfAborted();
@@ -537,7 +542,7 @@ export async function pull(repo: Repo, opts: PullOptions): Promise<PullResult> {
       let usedDelta = false;
       if (deltasAllowed && !complete) {
         if (indexedDeltas) {
-          const idx = await fetcher.get(deltaIndexPath(t.checksum), { signal, maxSize: MAX_METADATA_SIZE });
+          const idx = await contentFetcher.get(deltaIndexPath(t.checksum), { signal, maxSize: MAX_METADATA_SIZE });
           if (idx !== null) for (const [name, digest] of decodeDeltaIndex(idx)) deltas.set(name, digest);
         }
         const choice = await chooseDelta(repo, t.checksum, deltas, previous, summary !== null);
@@ -566,12 +571,13 @@ export async function pull(repo: Repo, opts: PullOptions): Promise<PullResult> {
       if (sigBytes !== null) await repo.storage.writeAtomic('summary.sig', sigBytes);
       else await repo.storage.unlink('summary.sig');
     }
-    result.bytes = fetcher.bytesTransferred;
-    result.requests = fetcher.requests;
+    result.bytes = fetcher.bytesTransferred + (contentFetcher !== fetcher ? contentFetcher.bytesTransferred : 0);
+    result.requests = fetcher.requests + (contentFetcher !== fetcher ? contentFetcher.requests : 0);
     opts.onProgress?.({ phase: 'done', fetchedMetadata: result.fetchedMetadata, fetchedContent: result.fetchedContent, bytes: result.bytes });
     return result;
   } finally {
     if (ownsFetcher) fetcher.close();
+    if (contentFetcher !== fetcher) contentFetcher.close();
   }
 }
 

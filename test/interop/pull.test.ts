@@ -5,7 +5,7 @@
  * interrupted pull; `pull-local`; `--mirror`, `--depth`, `--commit-metadata-only`.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { copyFixture, interopSuite, ostree, tmpdir } from './harness.js';
 import { generateTreeSpec, writeTree } from '../util/trees.js';
@@ -81,6 +81,27 @@ interopSuite('pull from repositories made by ostree', ['ostree'], () => {
       expect(again.refs[0]!.via).toBe('unchanged');
     } finally {
       await s.close();
+    }
+  });
+
+  it('contenturl: objects from the content server, summary/config/refs from url', async () => {
+    const full = await copyFixture('archive');
+    const meta = join(tmpdir(), 'meta-only');
+    mkdirSync(meta);
+    for (const f of ['config', 'summary']) copyFileSync(join(full, f), join(meta, f));
+    const m = await served(meta);
+    const c = await served(full);
+    try {
+      const repo = await Repo.init(join(tmpdir(), 'client'), { mode: 'archive' });
+      await remoteAdd(repo, 'origin', m.url, { contentUrl: c.url, noGpgVerify: true });
+      const r = await pull(await Repo.open(repo.path), { remote: 'origin', refs: ['test/main'] });
+      expect(r.refs[0]!.checksum).toBe(MAIN);
+      expect(m.log.every((l) => !l.includes('/objects/'))).toBe(true);
+      expect(c.log.some((l) => l.includes('/objects/'))).toBe(true);
+      await ostree(repo.path, 'fsck');
+    } finally {
+      await m.close();
+      await c.close();
     }
   });
 
