@@ -49,13 +49,14 @@ export const REVALIDATE_CACHE = 'no-cache';
 
 /**
  * The caching class of a repository path: objects, delta parts/superblocks (their names are
- * checksums) and delta indexes named by target commit are immutable; summaries, signatures, refs,
- * config and everything else are revalidated on every use.
+ * checksums) and flatpak subsummaries (named by checksum) are immutable; summaries, signatures,
+ * refs, config, delta indexes, `.commitmeta` and everything else are revalidated on every use.
  */
 export function cacheControlFor(path: string): string {
   if (/^\/objects\/[0-9a-f]{2}\/[0-9a-f]{62}\.[a-z-]+$/.test(path) && !path.endsWith('.commitmeta')) return IMMUTABLE_CACHE;
   if (/^\/deltas\/[^/]+\/[^/]+\/(superblock|\d+)$/.test(path)) return IMMUTABLE_CACHE;
-  if (/^\/summaries\/[0-9a-f]{64}\.gz$/.test(path)) return IMMUTABLE_CACHE;
+  // flatpak subsummaries `summaries/<sha256>.gz` and their diffs `summaries/<from>-<to>.delta`
+  if (/^\/summaries\/[0-9a-f]{64}\.gz$/.test(path) || /^\/summaries\/[0-9a-f]{64}-[0-9a-f]{64}\.delta$/.test(path)) return IMMUTABLE_CACHE;
   return REVALIDATE_CACHE;
 }
 

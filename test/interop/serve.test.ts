@@ -124,6 +124,10 @@ interopSuite('serve', ['ostree'], () => {
       expect(cacheControlFor(`/deltas/aa/bbb/0`)).toBe(IMMUTABLE_CACHE);
       expect(cacheControlFor(`/deltas/aa/bbb/superblock`)).toBe(IMMUTABLE_CACHE);
       expect(cacheControlFor('/summary.sig')).toBe(REVALIDATE_CACHE);
+      expect(cacheControlFor(`/summaries/${'a'.repeat(64)}.gz`)).toBe(IMMUTABLE_CACHE);
+      expect(cacheControlFor(`/summaries/${'a'.repeat(64)}-${'b'.repeat(64)}.delta`)).toBe(IMMUTABLE_CACHE);
+      expect(cacheControlFor('/summary.idx')).toBe(REVALIDATE_CACHE);
+      expect(cacheControlFor(`/delta-indexes/aa/${'b'.repeat(41)}.index`)).toBe(REVALIDATE_CACHE);
     });
   });
 
