@@ -228,3 +228,61 @@ describe('appstream XML (flatpak FlatpakXml model)', () => {
     }
   });
 });
+
+describe('build-update-repo: deltas, prune, gpg-import, single-delta mode', () => {
+  async function repoWithApp(): Promise<{ d: string; repo: string; first: string; second: string }> {
+    const d = mkdtempSync(join(tmpdir(), 'bur2-'));
+    const app = join(d, 'app');
+    mkdirSync(join(app, 'files'), { recursive: true });
+    mkdirSync(join(app, 'export'), { recursive: true });
+    writeFileSync(join(app, 'metadata'), '[Application]\nname=org.test.App\nruntime=org.test.Rt/x86_64/1\n');
+    writeFileSync(join(app, 'files', 'f'), 'one');
+    const repo = join(d, 'repo');
+    const a = await buildExport(repo, app, { updateSummary: false, timestamp: '2024-01-01T00:00:00Z' });
+    writeFileSync(join(app, 'files', 'f'), 'two');
+    const b = await buildExport(repo, app, { updateSummary: false, timestamp: '2024-01-02T00:00:00Z' });
+    return { d, repo, first: a.checksum, second: b.checksum };
+  }
+
+  it('--generate-static-deltas: from-empty and parent→head; ignored IDs get none; --prune keeps history, --prune-depth=0 drops it', async () => {
+    const { repo, first, second } = await repoWithApp();
+    const ign = JSON.parse((await cli(['build-update-repo', '--generate-static-deltas', '--static-delta-ignore-ref=org.test.*', '--no-update-appstream', '--json', repo])).stdout);
+    expect(ign.deltasGenerated).toEqual([]);
+    const r = JSON.parse((await cli(['build-update-repo', '--generate-static-deltas', '--static-delta-jobs=1', '--no-update-appstream', '--json', repo])).stdout);
+    expect(r.deltasGenerated.sort()).toEqual([second, `${first}-${second}`].sort());
+    const { listDeltaNames } = await import('../../src/ops/summary.js');
+    const { Repo } = await import('../../src/store/repo.js');
+    expect((await listDeltaNames(await Repo.open(repo))).sort()).toEqual([second, `${first}-${second}`].sort());
+    const keep = JSON.parse((await cli(['build-update-repo', '--no-update-appstream', '--prune', '--json', repo])).stdout);
+    expect(keep.prune.objectsPruned).toBe(0);
+    const dry = JSON.parse((await cli(['build-update-repo', '--no-update-appstream', '--prune-dry-run', '--prune-depth=0', '--json', repo])).stdout);
+    expect(dry.prune.objectsPruned).toBeGreaterThan(0);
+    const { ObjectType } = await import('../../src/format/object-type.js');
+    expect(await (await Repo.open(repo)).hasObject(first, ObjectType.COMMIT)).toBe(true);
+    const cut = JSON.parse((await cli(['build-update-repo', '--no-update-appstream', '--prune', '--prune-depth=0', '--json', repo])).stdout);
+    expect(cut.prune.objectsPruned).toBe(dry.prune.objectsPruned);
+    expect(cut.prune.deltasPruned).toEqual([]); // deltas go only when their target commit does (ostree_repo_prune_static_deltas)
+  });
+
+  it('hidden single-delta mode, and --gpg-import - from stdin', async () => {
+    const { repo, first, second } = await repoWithApp();
+    const one = await cli(['build-update-repo', `--generate-static-delta-from=${first}`, `--generate-static-delta-to=${second}`, '--generate-static-delta-ref=app/org.test.App/x86_64/master', repo]);
+    expect(one.code).toBe(0);
+    expect(one.stderr).toBe(`Generating delta: app/org.test.App/x86_64/master (${first.slice(0, 10)}-${second.slice(0, 10)})\n`);
+    const { listDeltaNames } = await import('../../src/ops/summary.js');
+    const { Repo } = await import('../../src/store/repo.js');
+    expect(await listDeltaNames(await Repo.open(repo))).toEqual([`${first}-${second}`]);
+    expect(existsSync(join(repo, 'summary'))).toBe(false); // nothing else happens in that mode
+    const { Readable, Writable } = await import('node:stream');
+    const { run } = await import('../../src/cli/main.js');
+    const sink = () => new Writable({ write: (_c, _e, cb) => cb() });
+    const code = await run(['build-update-repo', '--gpg-import=-', '--no-update-appstream', repo], {
+      stdout: sink(), stderr: sink(), stdin: Readable.from([Buffer.from([1, 2, 3]), Buffer.from([4])]), env: {}, cwd: process.cwd(),
+    });
+    expect(code).toBe(0);
+    const r = await Repo.open(repo);
+    expect(r.config.getString('flatpak', 'gpg-keys')).toBe(Buffer.from([1, 2, 3, 4]).toString('base64'));
+    const bad = await cli(['build-update-repo', '--static-delta-jobs=x', repo]);
+    expect(bad.code).toBe(1);
+  });
+});
