@@ -37,6 +37,9 @@ export interface RemoteFetcher {
   close(): void;
 }
 
+/** Redirects followed per request (libcurl's backend follows them too). */
+const MAX_REDIRECTS = 5;
+
 /** Default size limit: `OSTREE_MAX_METADATA_SIZE` (128 MiB, `ostree-core.h`). */
 export const DEFAULT_FETCH_MAX = 128 * 1024 * 1024;
 
@@ -121,27 +124,49 @@ export class HttpFetcher implements RemoteFetcher {
     await this.slot();
     try {
       opts.signal?.throwIfAborted();
-      return await this.request(path, opts.maxSize ?? DEFAULT_FETCH_MAX, opts.signal);
+      let url = new URL(encodePath(path), this.base);
+      for (let hop = 0; ; hop++) {
+        const r = await this.request(url, opts.maxSize ?? DEFAULT_FETCH_MAX, opts.signal);
+        if (!(r instanceof URL)) return r;
+        if (hop >= MAX_REDIRECTS) throw new OstreeError('FETCH_FAILED', `Too many redirects fetching ${path}`, { data: { path } });
+        url = r;
+      }
     } finally {
       this.release();
     }
   }
 
-  private request(path: string, maxSize: number, signal?: AbortSignal): Promise<Uint8Array | null> {
-    const url = new URL(encodePath(path), this.base);
+  /** One request: the body, `null` for "not found", or the target of a redirect. */
+  private request(url: URL, maxSize: number, signal?: AbortSignal): Promise<Uint8Array | null | URL> {
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      return Promise.reject(new OstreeError('FETCH_FAILED', `Redirect to unsupported URL ${url.href}`, { data: { url: url.href } }));
+    }
     const mod = url.protocol === 'https:' ? https : http;
+    const agent = url.origin === this.base.origin ? this.agent : undefined;
     this.requests++;
-    return new Promise<Uint8Array | null>((resolve, reject) => {
+    return new Promise<Uint8Array | null | URL>((resolve, reject) => {
       let done = false;
-      const finish = (err: unknown, value?: Uint8Array | null) => {
+      const finish = (err: unknown, value?: Uint8Array | null | URL) => {
         if (done) return;
         done = true;
         signal?.removeEventListener('abort', onAbort);
         if (err) reject(err);
         else resolve(value ?? null);
       };
-      const req = mod.get(url, { agent: this.agent, headers: { 'Accept-Encoding': 'identity', ...this.headers } }, (res) => {
+      const req = mod.get(url, { agent, headers: { 'Accept-Encoding': 'identity', ...this.headers } }, (res) => {
         const status = res.statusCode ?? 0;
+        if ([301, 302, 303, 307, 308].includes(status) && res.headers.location) {
+          res.resume();
+          let next: URL;
+          try {
+            next = new URL(res.headers.location, url);
+          } catch {
+            finish(new OstreeError('FETCH_FAILED', `Bad redirect from ${url.href}`, { data: { url: url.href } }));
+            return;
+          }
+          finish(null, next);
+          return;
+        }
         if (status === 404 || status === 403 || status === 410) {
           res.resume();
           finish(null, null);

@@ -41,6 +41,16 @@ async function code(p: Promise<unknown>): Promise<string> {
 describe('HttpFetcher', () => {
   it('200 → bytes, 404/403/410 → null, 500 → FETCH_FAILED, bad paths → TypeError', async () => {
     const s = await server((req, res) => {
+      if (req.url === '/redir') {
+        res.writeHead(302, { Location: '/x/target' });
+        res.end();
+        return;
+      }
+      if (req.url === '/loop') {
+        res.writeHead(301, { Location: '/loop' });
+        res.end();
+        return;
+      }
       const m = /^\/(\d{3})$/.exec(req.url ?? '');
       if (m) {
         res.writeHead(Number(m[1]));
@@ -57,6 +67,8 @@ describe('HttpFetcher', () => {
       expect(await code(f.get('500'))).toBe('FETCH_FAILED');
       for (const bad of ['', '/abs', 'a/../b', './a', 'a//b']) expect(await code(f.get(bad))).toMatch(/^TypeError/);
       expect(f.requests).toBe(5);
+      expect(Buffer.from((await f.get('redir'))!).toString()).toBe('hello');
+      expect(await code(f.get('loop'))).toBe('FETCH_FAILED');
     } finally {
       f.close();
       await s.close();
