@@ -113,5 +113,11 @@ interopSuite('flatpak summaries (build-update-repo parity)', ['flatpak', 'ostree
     await compare(theirs, ours);
     await compare(theirs, ours, ['--no-summary-index'], true);
     expect(existsSync(join(ours, 'summary.idx'))).toBe(false);
+    // [flatpak] summary-arches filters the compat summary (arch-less refs stay)
+    await ostree(theirs, 'config', 'set', 'flatpak.summary-arches', `${arch};`);
+    await compare(theirs, ours);
+    const names = decodeSummary(new Uint8Array(readFileSync(join(ours, 'summary')))).refs.map((r) => r.name);
+    expect(names.some((n) => n.includes('/aarch64/'))).toBe(false);
+    expect(names).toContain(`screenshots/${arch}`);
   }, 90_000);
 });
