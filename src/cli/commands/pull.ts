@@ -43,7 +43,7 @@ export async function runPull(repo: Repo, opts: PullOptions, args: Parsed, io: C
   if (v.json) {
     io.stdout.write(JSON.stringify(r, null, 2) + '\n');
   } else if (!ctx.quiet) {
-    if (r.deltasUsed.length > 0) io.stdout.write(`${r.deltasUsed.length} delta parts fetched\n`);
+    if (r.deltasUsed.length > 0) io.stdout.write(`${r.deltasUsed.length} static deltas applied\n`);
     io.stdout.write(`${r.fetchedMetadata} metadata, ${r.fetchedContent} content objects fetched; ${formatBytes(r.bytes)} transferred\n`);
   }
   return 0;
