@@ -286,3 +286,28 @@ describe('build-update-repo: deltas, prune, gpg-import, single-delta mode', () =
     expect(bad.code).toBe(1);
   });
 });
+
+describe('build-update-repo: damaged previous summaries', () => {
+  it('a garbage summary.idx or subsummary is ignored (data recomputed, history skipped), not fatal', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'bur3-'));
+    const app = join(d, 'app');
+    mkdirSync(join(app, 'files'), { recursive: true });
+    mkdirSync(join(app, 'export'), { recursive: true });
+    writeFileSync(join(app, 'metadata'), '[Application]\nname=org.test.App\nruntime=org.test.Rt/x86_64/1\n');
+    const repo = join(d, 'repo');
+    await buildExport(repo, app, { updateSummary: false, timestamp: '2024-01-01T00:00:00Z' });
+    const first = JSON.parse((await cli(['build-update-repo', '--json', '--no-update-appstream', repo])).stdout);
+    const gz = readdirSync(join(repo, 'summaries')).find((f) => f.endsWith('.gz'))!;
+    writeFileSync(join(repo, 'summaries', gz), 'not gzip');
+    writeFileSync(join(app, 'files', 'new'), 'x');
+    await buildExport(repo, app, { updateSummary: false, timestamp: '2024-01-02T00:00:00Z' });
+    const second = JSON.parse((await cli(['build-update-repo', '--json', '--no-update-appstream', repo])).stdout);
+    expect(second.summary.commitsRead).toBe(1); // cache unusable ⇒ recomputed
+    expect(second.summary.subsummaries[0].history).toEqual([]); // the damaged old one is not a usable base
+    expect(second.summary.removed).toContain(gz);
+    writeFileSync(join(repo, 'summary.idx'), 'garbage');
+    const third = await cli(['build-update-repo', '--json', '--no-update-appstream', repo]);
+    expect(third.code).toBe(0);
+    expect(first.summary.refs).toBe(1);
+  });
+});
