@@ -18,19 +18,10 @@ import { bsdiff } from '../src/codec/bsdiff.js';
 import { bspatch, readOfft } from '../src/codec/bspatch.js';
 import { suffixArray } from '../src/codec/suffix-array.js';
 import { report, scratchDir, timeCommand, timeOurs, type Row } from './lib.js';
+import { xorshift32 } from '../test/util/prng.js';
 
 /** Deterministic xorshift32 generator. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
+const rng = xorshift32;
 
 /** Scattered small edits: `count` runs of 1–8 random bytes overwritten. */
 function scatteredEdits(src: Uint8Array, count: number, seed: number): Uint8Array {

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { xzCompress } from '../src/codec/xz/encoder.js';
 import { xzDecompress } from '../src/codec/xz/decoder.js';
 import { report, scratchDir, timeOurs, type Measured } from './lib.js';
+import { xorshift32 } from '../test/util/prng.js';
 
 /**
  * Like lib's timeCommand, but also returns the child's CPU time (user + system): on a shared,
@@ -42,17 +43,7 @@ async function timeOursCpu(fn: () => unknown): Promise<Measured & { cpuMs: numbe
   return { ...m, cpuMs: (c.user + c.system) / 1000 };
 }
 
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
+const rng = xorshift32;
 
 /** Regular files under `dir` in sorted order (deterministic), up to `limit` bytes in total. */
 function collectFiles(dir: string, limit: number, acc: Uint8Array[], state: { n: number }): void {

@@ -17,6 +17,7 @@ import { bspatch } from '../../src/codec/bspatch.js';
 import { compareRollsums, rollsumWorthwhile } from '../../src/codec/rollsum.js';
 import { decode, encode } from '../../src/gvariant/index.js';
 import type { GVValue } from '../../src/gvariant/index.js';
+import { xorshift32 } from '../util/prng.js';
 
 function have(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -32,17 +33,7 @@ function run(argv: string[], input?: Uint8Array): { stdout: Buffer; stderr: stri
 }
 
 /** Deterministic xorshift32 generator. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
+const rng = xorshift32;
 
 function randomBytes(r: () => number, n: number): Uint8Array {
   const d = new Uint8Array(n);

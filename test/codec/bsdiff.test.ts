@@ -2,19 +2,10 @@ import { describe, it, expect } from 'vitest';
 import { bsdiff, writeOfft } from '../../src/codec/bsdiff.js';
 import { bspatch, readOfft } from '../../src/codec/bspatch.js';
 import { suffixArray } from '../../src/codec/suffix-array.js';
+import { xorshift32 } from '../util/prng.js';
 
 /** Deterministic xorshift32 generator. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
+const rng = xorshift32;
 
 function randomBytes(r: () => number, n: number, alphabet = 256): Uint8Array {
   const d = new Uint8Array(n);

@@ -2,19 +2,10 @@ import { describe, it, expect } from 'vitest';
 import { bsdiff, writeOfft } from '../../src/codec/bsdiff.js';
 import { bspatch, DEFAULT_BSPATCH_MAX_NEW_SIZE } from '../../src/codec/bspatch.js';
 import { OstreeError } from '../../src/errors.js';
+import { xorshift32 } from '../util/prng.js';
 
 /** Deterministic xorshift32 generator. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
+const rng = xorshift32;
 
 /** Build a raw stream from records [diffLen, extraLen, seek, ...payload bytes]. */
 function stream(...recs: Array<{ ctrl: [number, number, number]; data?: number[] }>): Uint8Array {

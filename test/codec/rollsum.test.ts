@@ -8,19 +8,10 @@ import {
   type RollsumChunk,
 } from '../../src/codec/rollsum.js';
 import { crc32 } from 'node:zlib';
+import { xorshift32 } from '../util/prng.js';
 
 /** Deterministic xorshift32 generator. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
+const rng = xorshift32;
 
 function randomBytes(seed: number, n: number): Uint8Array {
   const r = rng(seed);

@@ -1,18 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import { suffixArray } from '../../src/codec/suffix-array.js';
+import { xorshift32 } from '../util/prng.js';
 
 /** Deterministic xorshift32 generator. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
+const rng = xorshift32;
 
 /** Reference: sort suffix offsets by byte comparison. */
 function naive(d: Uint8Array): number[] {

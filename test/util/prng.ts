@@ -114,3 +114,19 @@ function fnv1a(s: string): number {
   }
   return h >>> 0;
 }
+
+/**
+ * Marsaglia xorshift32 as a closure returning successive 32-bit values — the small generator the
+ * codec tests and benches use for their data (keep it bit-exact: tests pin counts derived from it).
+ */
+export function xorshift32(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x;
+  };
+}
