@@ -79,5 +79,14 @@ export type { ApplyDeltaOptions, ApplyDeltaResult, ApplyDeltaProgress, ApplyOffl
 export { listStaticDeltas, describeStaticDelta, deleteStaticDelta } from './ops/delta-info.js';
 export type { DeltaInfo, DeltaPartInfo } from './ops/delta-info.js';
 
+export { pull, fetchRemoteSummary, listRemoteSummaryRefs } from './ops/pull.js';
+export type { PullOptions, PullResult, PullProgress, PulledRef, RemoteSummaryOptions, RemoteSummary } from './ops/pull.js';
+export { serveRepo, repoRequestHandler, cacheControlFor } from './ops/serve.js';
+export type { ServeOptions, ServeRequestEvent, RunningServer } from './ops/serve.js';
+export { publish } from './ops/publish.js';
+export type { PublishOptions, PublishResult, PublishProgress, PublishPhase } from './ops/publish.js';
+export { HttpFetcher, LocalFetcher, openRemoteFetcher } from './store/http.js';
+export type { RemoteFetcher, FetchOptions, HttpFetcherOptions } from './store/http.js';
+
 export { run } from './cli/main.js';
 export type { CliIO } from './cli/command.js';

@@ -403,6 +403,8 @@ export class Repo {
       await this.tx.stage(checksum, type, bytes, mode);
     } else {
       await this.storage.writeAtomic(this.objectPath(checksum, type), bytes, { mode });
+      // bare-family content objects carry mtime 0 (OSTREE_TIMESTAMP), as inside a transaction
+      if (this.mode !== 'archive' && !isMeta(type)) await fsp.utimes(this.storage.resolve(this.objectPath(checksum, type)), 0, 0);
     }
   }
 
@@ -512,6 +514,7 @@ export class Repo {
       await this.tx.stageSymlink(checksum, target);
     } else {
       await this.storage.symlinkAtomic(target, this.objectPath(checksum, ObjectType.FILE));
+      await fsp.lutimes(this.storage.resolve(this.objectPath(checksum, ObjectType.FILE)), 0, 0).catch(() => undefined);
     }
   }
 
