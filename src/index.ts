@@ -88,5 +88,16 @@ export type { PublishOptions, PublishResult, PublishProgress, PublishPhase } fro
 export { HttpFetcher, LocalFetcher, openRemoteFetcher } from './store/http.js';
 export type { RemoteFetcher, FetchOptions, HttpFetcherOptions } from './store/http.js';
 
+export { buildExport, openOrCreateExportRepo } from './flatpak/export.js';
+export type { BuildExportOptions, BuildExportResult } from './flatpak/export.js';
+export { buildCommitFrom } from './flatpak/commit-from.js';
+export type { BuildCommitFromOptions, CommitFromEntry } from './flatpak/commit-from.js';
+export { buildSign } from './flatpak/build-sign.js';
+export type { BuildSignOptions, BuildSignEntry } from './flatpak/build-sign.js';
+export { buildUpdateRepo } from './flatpak/update-repo.js';
+export type { BuildUpdateRepoOptions, BuildUpdateRepoResult } from './flatpak/update-repo.js';
+export { writeFlatpakref, writeFlatpakrepo, parseFlatpakref, parseFlatpakrepo } from './flatpak/flatpakref.js';
+export type { FlatpakRef, FlatpakRepo, RepoFileCommon } from './flatpak/flatpakref.js';
+
 export { run } from './cli/main.js';
 export type { CliIO } from './cli/command.js';
