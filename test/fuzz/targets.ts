@@ -61,6 +61,8 @@ import { OstreeError } from '../../src/errors.js';
 import { seedFiles } from './seeds.js';
 import { mutate, type Mutator } from './mutate.js';
 import { valueMutator } from './mutate-value.js';
+import { decodeSummaryIndex, encodeSummaryIndex, summaryDiff, applySummaryDiff, SUMMARY_INDEX_TYPE } from '../../src/format/flatpak-summary.js';
+import { parseFlatpakref, parseFlatpakrepo, writeFlatpakref, writeFlatpakrepo } from '../../src/flatpak/flatpakref.js';
 import type { FuzzTarget } from './runner.js';
 
 const enc = new TextEncoder();
@@ -279,6 +281,7 @@ function prefixed(i: number, b: Uint8Array): Uint8Array {
   return out;
 }
 
+let summaryDiffOld: Uint8Array = new Uint8Array(0);
 let payloadList: Array<{ payload: Uint8Array; header: DeltaPartHeader }> = [];
 let partList: Array<{ file: Uint8Array; header: DeltaPartHeader }> = [];
 
@@ -475,6 +478,52 @@ export const TARGETS: FuzzTarget[] = [
       r.push(b.subarray(half));
       r.end();
     },
+  },
+  {
+    name: 'summary-idx',
+    seeds: () => [
+      encodeSummaryIndex({
+        subsummaries: [
+          ['x86_64', { digest: 'ab'.repeat(32), history: ['cd'.repeat(32), 'ef'.repeat(32)], metadata: [] }],
+          ['appstream-aarch64', { digest: '01'.repeat(32), history: [], metadata: [['x', new Variant('s', 'y')]] }],
+        ],
+        metadata: [['xa.cache-version', new Variant('u', 2)]],
+      }),
+      encodeSummaryIndex({ subsummaries: [], metadata: [] }),
+    ],
+    run: (b) => decodeSummaryIndex(b),
+    mutators: [[valueMutator(SUMMARY_INDEX_TYPE), 6]],
+  },
+  {
+    // Input: an `xadf` diff applied to a fixed old summary (the seed repository's).
+    name: 'subsummary-delta',
+    seeds: async () => {
+      const f = await seedFiles();
+      const names = (b: Uint8Array) => decodeSummary(b).refs.map((r) => r.name);
+      const [oldS, otherS] = [f.summary[f.summary.length - 1]!, f.summary[0]!];
+      summaryDiffOld = oldS;
+      return [summaryDiff(oldS, names(oldS), otherS, names(otherS)), summaryDiff(oldS, names(oldS), oldS, names(oldS))];
+    },
+    run: (b) => {
+      const out = applySummaryDiff(summaryDiffOld, b);
+      if (out.length > summaryDiffOld.length + b.length) throw new Error(`diff output ${out.length} beyond old + diff sizes`);
+    },
+  },
+  {
+    name: 'flatpakref',
+    seeds: () => [
+      enc.encode(writeFlatpakref({ name: 'org.example.App', branch: 'stable', url: 'https://dl.example.com/repo/', title: 'Example', isRuntime: false, gpgKey: new Prng('k').bytes(90), runtimeRepo: 'https://dl.example.com/x.flatpakrepo', suggestRemoteName: 'example' })),
+      enc.encode(writeFlatpakref({ name: 'org.example.Platform', url: 'https://x/', isRuntime: true, deployCollectionId: 'org.example.Repo', gpgKey: new Prng('k3').bytes(40), version: 1 })),
+    ],
+    run: (b) => parseFlatpakref(b),
+  },
+  {
+    name: 'flatpakrepo',
+    seeds: () => [
+      enc.encode(writeFlatpakrepo({ url: 'https://dl.example.com/repo/', title: 'Repo', comment: 'c', homepage: 'https://e/', gpgKey: new Prng('k2').bytes(64), defaultBranch: 'stable', noDeps: true })),
+      enc.encode(writeFlatpakrepo({ url: 'oci+https://r/', subset: 'verified', authenticatorName: 'org.a.B' })),
+    ],
+    run: (b) => parseFlatpakrepo(b),
   },
   {
     name: 'keyfile',
