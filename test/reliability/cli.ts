@@ -12,6 +12,7 @@ import { Repo } from '../../src/store/repo.js';
 import { ObjectType } from '../../src/format/object-type.js';
 import { decodeSummary, summaryInfo, parseDeltaName } from '../../src/format/summary.js';
 import { decodeDeltaSuperblock, unwrapDeltaSuperblock, deltaSuperblockPath, deltaPartPath } from '../../src/format/delta.js';
+import { decodeSummaryIndex } from '../../src/format/flatpak-summary.js';
 import { traverseCommit } from '../../src/ops/traverse.js';
 import { run as runTool } from '../interop/harness.js';
 
@@ -79,8 +80,9 @@ export async function cliOk(args: string[]): Promise<CliRun> {
 /**
  * Invariants of a repository after a crash; returns the list of violations (empty when sound):
  * real `ostree fsck` passes; every ref resolves to a commit whose whole tree is present and not
- * marked partial; the summary (if any) names only existing commits and delta superblocks; every
- * delta superblock on disk has all its part files with the declared sizes.
+ * marked partial; the summary (if any) names only existing commits and delta superblocks; the
+ * `summary.idx` (if any) names only existing subsummaries; every delta superblock on disk has all
+ * its part files with the declared sizes.
  */
 export async function repoProblems(repoPath: string, opts: { fsck?: boolean } = {}): Promise<string[]> {
   const problems: string[] = [];
@@ -114,6 +116,13 @@ export async function repoProblems(repoPath: string, opts: { fsck?: boolean } = 
       const { from, to } = parseDeltaName(name);
       const p = join(repoPath, deltaSuperblockPath(from, to));
       if (!existsSync(p)) problems.push(`summary names missing delta ${name}`);
+    }
+  }
+  const idxPath = join(repoPath, 'summary.idx');
+  if (existsSync(idxPath)) {
+    const idx = decodeSummaryIndex(new Uint8Array(readFileSync(idxPath)));
+    for (const [name, e] of idx.subsummaries) {
+      if (!existsSync(join(repoPath, 'summaries', `${e.digest}.gz`))) problems.push(`summary.idx names missing subsummary ${name} (${e.digest})`);
     }
   }
   problems.push(...deltaProblems(repoPath));

@@ -2,9 +2,9 @@
  * Crash-safety scenarios: run a CLI command on a real repository and SIGKILL it at random moments;
  * after every kill the repository must satisfy {@link repoProblems} (real `ostree fsck` included)
  * and re-running the command must complete. Kill moments are drawn from a seeded PRNG over the
- * window [0.5 × node start-up, duration of the latest uninterrupted run].
+ * window [0.5 × node start-up, ≈ duration of an uninterrupted run], adapted as rounds go.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Prng } from '../util/prng.js';
@@ -48,6 +48,14 @@ export class CrashRepo {
     return p;
   }
 
+  /** Write a fresh Flatpak app build (`metadata` + `files/` with `files` random files). */
+  flatpakTree(seed: string, app = 'org.example.Crash', files = 150): string {
+    const p = join(this.dir, `app-${this.n++}`);
+    generateTree(join(p, 'files'), { seed, files, edgeCases: false, bigFileSize: 0, manyFiles: 0, duplicates: 10, deepDepth: 3, safeModes: true });
+    writeFileSync(join(p, 'metadata'), `[Application]\nname=${app}\nruntime=org.example.Platform/x86_64/1\n`);
+    return p;
+  }
+
   /** Commit a fresh tree to `branch` (or as an orphan) and return the checksum. */
   async commit(branch: string | null, seed: string, files = 250): Promise<string> {
     const src = this.tree(seed, files);
@@ -63,7 +71,7 @@ export class CrashRepo {
 }
 
 /** Run `kills` kill-check-rerun rounds of `scenario` on `repo`. */
-export async function crashScenario(repo: CrashRepo, scenario: CrashScenario, kills: number, seed: string): Promise<CrashStats> {
+export async function crashScenario(repo: Pick<CrashRepo, 'repo'>, scenario: CrashScenario, kills: number, seed: string): Promise<CrashStats> {
   const rng = new Prng(`${seed}:${scenario.name}`);
   const startupMs = (await cliOk(['--version'])).ms;
   // Calibrate on one uninterrupted run (iteration -1).
@@ -71,8 +79,9 @@ export async function crashScenario(repo: CrashRepo, scenario: CrashScenario, ki
   const calibrationMs = (await cliOk(calArgs)).ms;
   const stats: CrashStats = { scenario: scenario.name, kills: 0, killedMidway: 0, reruns: 0, problems: [], calibrationMs, startupMs };
   const lo = startupMs * 0.5;
-  // The window follows the latest uninterrupted duration (each re-run is one), so kills keep
-  // landing mid-run as the machine's load changes.
+  // The window adapts to the machine's load: a round whose command finished before the kill
+  // shrinks it to 0.9 × that (full-work) duration; a re-run that took longer widens it. (A re-run
+  // after a mid-run kill may have less left to do, so it never shrinks the window.)
   let hi = Math.max(lo + 10, calibrationMs);
   for (let i = 0; i < kills; i++) {
     const args = await scenario.prepare(i);
@@ -80,11 +89,12 @@ export async function crashScenario(repo: CrashRepo, scenario: CrashScenario, ki
     const r = await spawnCli(args, { killAfterMs: at });
     stats.kills++;
     if (r.signal === 'SIGKILL') stats.killedMidway++;
-    else if (r.code !== 0) stats.problems.push(`#${i}: exited ${r.code} before the kill: ${r.stderr.trim()}`);
+    else if (r.code === 0) hi = Math.max(lo + 10, r.ms * 0.9);
+    else stats.problems.push(`#${i}: exited ${r.code} before the kill: ${r.stderr.trim()}`);
     for (const p of await repoProblems(repo.repo)) stats.problems.push(`#${i} after kill at ${at.toFixed(0)} ms: ${p}`);
     const again = await spawnCli(args);
     stats.reruns++;
-    hi = Math.max(lo + 10, again.ms);
+    if (again.code === 0) hi = Math.max(hi, again.ms);
     if (again.code !== 0) stats.problems.push(`#${i}: re-run exited ${again.code}: ${again.stderr.trim()}`);
   }
   for (const p of await repoProblems(repo.repo)) stats.problems.push(`final: ${p}`);

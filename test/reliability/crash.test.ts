@@ -1,5 +1,6 @@
 /**
- * Crash safety (issue 8): `commit`, `static-delta generate`, `summary -u` and `prune` are SIGKILLed
+ * Crash safety (issue 8): `commit`, `static-delta generate`, `summary -u`, `build-update-repo`,
+ * `publish` (checked on the destination) and `prune` are SIGKILLed
  * at random moments on a real archive repository; after every kill real `ostree fsck` passes, refs
  * point at complete commits, the summary names only existing commits and deltas, every delta
  * superblock has its parts, and re-running the command completes. `npm test` kills each command
@@ -8,7 +9,7 @@
 import { it, expect, beforeAll } from 'vitest';
 import { appendFileSync } from 'node:fs';
 import { interopSuite } from '../interop/harness.js';
-import { cliBundle } from './cli.js';
+import { cliBundle, cliOk } from './cli.js';
 import { CrashRepo, crashScenario, killCount, formatCrashStats, type CrashStats } from './crash-harness.js';
 
 const KILLS = killCount(3);
@@ -58,6 +59,37 @@ interopSuite('crash safety (SIGKILL at random moments)', ['ostree'], () => {
       prepare: async (i) => {
         if (i % 2 === 0) await r.commit(`side${i}`, `summary-${SEED}-${i}`, 20);
         return ['summary', '-u', `--repo=${r.repo}`];
+      },
+    }, KILLS, SEED);
+    record(s);
+    expect(s.problems).toEqual([]);
+  }, 600_000);
+
+  it('build-update-repo', async () => {
+    const f = await new CrashRepo().init();
+    const branch = 'app/org.example.Crash/x86_64/stable';
+    await cliOk(['commit', `--repo=${f.repo}`, '-b', branch, '-s', 'base', f.flatpakTree('bur-base')]);
+    const s = await crashScenario(f, {
+      name: 'build-update-repo',
+      prepare: async (i) => {
+        await cliOk(['commit', `--repo=${f.repo}`, '-b', branch, '-s', `b${i}`, f.flatpakTree(`bur-${SEED}-${i}`)]);
+        return ['build-update-repo', f.repo, '--generate-static-deltas'];
+      },
+    }, KILLS, SEED);
+    record(s);
+    expect(s.problems).toEqual([]);
+  }, 600_000);
+
+  it('publish', async () => {
+    const src = await new CrashRepo().init();
+    const branch = 'app/org.example.Crash/x86_64/stable';
+    const dest = `${src.dir}/published`;
+    const s = await crashScenario({ repo: dest }, { // checks run on the destination
+      name: 'publish',
+      prepare: async (i) => {
+        await cliOk(['commit', `--repo=${src.repo}`, '-b', branch, '-s', `p${i}`, src.flatpakTree(`pub-${SEED}-${i}`)]);
+        await cliOk(['build-update-repo', src.repo]);
+        return ['publish', src.repo, dest];
       },
     }, KILLS, SEED);
     record(s);
