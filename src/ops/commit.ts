@@ -31,6 +31,8 @@ import { filenameProblem } from '../format/names.js';
 import type { Repo, TransactionStats } from '../store/repo.js';
 import { MutableTree } from './mutable-tree.js';
 import { importTar } from './commit-tar.js';
+import { signCommit } from './sign.js';
+import type { Signer } from '../sign/types.js';
 
 /** One layer of the tree to commit (`--tree=dir=`, `--tree=ref=`, `--tree=tar=`, or in memory). */
 export type TreeSource =
@@ -120,6 +122,11 @@ export interface CommitOptions {
   generateSizes?: boolean;
   /** `--tar-autocreate-parents`. */
   tarAutocreateParents?: boolean;
+  /**
+   * Sign the new commit with these signers (`--gpg-sign`, `--sign`) inside the transaction, before
+   * the ref moves — so a ref never points at a commit that is still unsigned.
+   */
+  signers?: readonly Signer[];
   /** Abort the commit (nothing is published; the ref is not moved). */
   signal?: AbortSignal;
   /** Progress callback. */
@@ -581,6 +588,7 @@ export async function commit(repo: Repo, opts: CommitOptions): Promise<CommitRes
           encodeCommitmeta(opts.detachedMetadataStrings.map(([k, v]) => [k, new Variant('s', v)])),
         );
       }
+      if (opts.signers?.length) await signCommit(repo, checksum, opts.signers, { lock: false, signal: opts.signal });
       if (opts.branch) await repo.setRef(opts.branch, checksum);
       return { checksum, rootTree: top.tree, rootMeta: top.meta, stats: { ...stats } };
     },

@@ -10,7 +10,6 @@ import { parse as parseGVariantText } from '../../gvariant/text.js';
 import { Repo } from '../../store/repo.js';
 import { commit, type TreeSource } from '../../ops/commit.js';
 import { intOption, keyValue, many, one, ProgressRenderer, formatBytes, type Command } from '../command.js';
-import { signCommit } from '../../ops/sign.js';
 import { GPG_SIGN_OPTIONS, SIGN_OPTIONS, signersFromArgs } from '../signing-options.js';
 
 /** `commit` */
@@ -87,6 +86,7 @@ export const commitCommand: Command = {
     const signers = await signersFromArgs(v, io);
     const progress = new ProgressRenderer(io, ctx);
     const r = await commit(repo, {
+      signers,
       branch: one(v.branch),
       orphan: v.orphan === true,
       parent: one(v.parent),
@@ -113,7 +113,6 @@ export const commitCommand: Command = {
       },
     });
     progress.done();
-    if (signers.length > 0) await signCommit(repo, r.checksum, signers);
     if (v['table-output']) {
       const s = r.stats;
       io.stdout.write(
