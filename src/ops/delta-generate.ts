@@ -26,13 +26,14 @@
  * @module
  */
 import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { basename, dirname, resolve as resolvePath } from 'node:path';
 import { OstreeError } from '../errors.js';
 import { compareRollsums, rollsumWorthwhile, type RollsumMatches } from '../codec/rollsum.js';
 import { bsdiff } from '../codec/bsdiff.js';
 import { checksumToBytes } from '../format/checksum.js';
 import { ObjectType, isMeta } from '../format/object-type.js';
-import { encodeContentHeader, parseFilez, type FileHeader } from '../format/file-header.js';
+import { HEADER_PREFIX_LENGTH, encodeContentHeader, fileHeaderLength, parseFilez, type FileHeader } from '../format/file-header.js';
 import { decodeCommit } from '../format/commit.js';
 import { decodeCommitmeta } from '../format/commitmeta.js';
 import {
@@ -166,15 +167,54 @@ async function walkCommit(repo: Repo, commit: string, signal?: AbortSignal): Pro
   return { objects, basenames };
 }
 
+/**
+ * The header of an archive object and the object's size, reading only the header when the
+ * repository is on the local filesystem (a `.filez` may be megabytes; the scan only needs sizes and
+ * modes of every object of both commits); `null` when absent.
+ */
+async function readFilezHead(repo: Repo, path: string): Promise<{ head: Uint8Array; storedSize: number } | null> {
+  if (!(repo.storage instanceof NodeStorage)) {
+    const raw = await repo.storage.read(path);
+    return raw === null ? null : { head: raw, storedSize: raw.length };
+  }
+  let fd: number;
+  try {
+    fd = openSync(repo.storage.resolve(path), 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+    throw e;
+  }
+  try {
+    const storedSize = fstatSync(fd).size;
+    const readAt = (len: number): Uint8Array => {
+      const buf = new Uint8Array(len);
+      let off = 0;
+      while (off < len) {
+        const n = readSync(fd, buf, off, len - off, off);
+        if (n === 0) break;
+        off += n;
+      }
+      return buf.subarray(0, off);
+    };
+    // the header is usually well under 4 KiB: one read, a second only for big xattrs
+    let head = readAt(Math.min(storedSize, 4096));
+    const total = fileHeaderLength(head.subarray(0, HEADER_PREFIX_LENGTH), 'archive content object');
+    if (total > head.length && total <= storedSize) head = readAt(total);
+    return { head: head.subarray(0, Math.min(total, head.length)), storedSize };
+  } finally {
+    closeSync(fd);
+  }
+}
+
 async function contentInfo(repo: Repo, checksum: string): Promise<ContentInfo> {
   const path = repo.objectPath(checksum, ObjectType.FILE);
   if (repo.mode === 'archive') {
-    const raw = await repo.storage.read(path);
+    const raw = await readFilezHead(repo, path);
     if (raw === null) throw new OstreeError('OBJECT_NOT_FOUND', `No such content object ${checksum}`, { data: { checksum } });
-    const f = parseFilez(raw);
+    const f = parseFilez(raw.head);
     const symlink = (f.header.mode & 0o170000) === 0o120000;
     const size = symlink ? 0 : Number(f.size);
-    return { symlink, size, storedSize: raw.length, streamSize: encodeContentHeader(f.header).length + size, worldReadable: (f.header.mode & 0o004) !== 0 };
+    return { symlink, size, storedSize: raw.storedSize, streamSize: encodeContentHeader(f.header).length + size, worldReadable: (f.header.mode & 0o004) !== 0 };
   }
   const st = await repo.storage.lstat(path);
   if (st === null) {
@@ -189,6 +229,52 @@ async function contentInfo(repo: Repo, checksum: string): Promise<ContentInfo> {
   }
   const h: FileHeader = { uid: 0, gid: 0, mode: st.mode, rdev: 0, symlinkTarget: '', xattrs: [] };
   return { symlink: false, size: st.size, storedSize: st.size, streamSize: encodeContentHeader(h).length + st.size, worldReadable: (st.mode & 0o004) !== 0 };
+}
+
+/** Objects read ahead of the one being processed (inflation runs on libuv's pool meanwhile). */
+const READ_AHEAD = 8;
+
+/**
+ * Map `items` through async `fn` in order, keeping up to `depth` calls running ahead of the
+ * consumer: reading/inflating the next objects overlaps the CPU work on the current one, and at
+ * most `depth + 1` results are held at a time.
+ */
+async function* readAhead<T, R>(items: readonly T[], fn: (item: T) => Promise<R>, depth = READ_AHEAD): AsyncGenerator<[T, R]> {
+  const started: Array<Promise<R>> = [];
+  let next = 0;
+  const fill = (upto: number) => {
+    while (next < items.length && next <= upto) {
+      const p = fn(items[next]!);
+      p.catch(() => undefined); // awaited in order below; avoid unhandled-rejection noise meanwhile
+      started.push(p);
+      next++;
+    }
+  };
+  try {
+    for (let i = 0; i < items.length; i++) {
+      fill(i + depth);
+      const r = await started[i]!;
+      started[i] = undefined as unknown as Promise<R>;
+      yield [items[i]!, r];
+    }
+  } finally {
+    // let abandoned reads settle before returning (no work left running behind the caller)
+    await Promise.allSettled(started.slice(0, next).filter(Boolean));
+  }
+}
+
+/** Run `fn` over `items` with at most `limit` calls in flight; results in input order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const run = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
+  return out;
 }
 
 interface SizeName {
@@ -336,13 +422,30 @@ export async function generateStaticDelta(repo: Repo, opts: GenerateDeltaOptions
   const maxChunk = mb(opts.maxChunkSize, 32, 'maxChunkSize');
   const useBsdiff = opts.bsdiff !== false;
   const endianness = opts.endianness ?? 'little';
-  const signal = opts.signal;
 
   const toCommitBytes = await repo.readMetadataBytes(ObjectType.COMMIT, to);
   if (toCommitBytes === null) throw new OstreeError('OBJECT_NOT_FOUND', `No such commit ${to}`, { data: { checksum: to } });
   decodeCommit(toCommitBytes);
   if (sha256Hex(toCommitBytes) !== to) throw new OstreeError('CORRUPT_OBJECT', `Corrupted commit object ${to}`, { data: { checksum: to } });
 
+  // workers boot (load the module, V8 warm-up) while the commits are scanned
+  const pool: CompressPool = createCompressPool({ workers: opts.workers, workerUrl: opts.workerUrl });
+  try {
+    return await generateWithPool(repo, opts, pool, toCommitBytes, { minFallback, maxBsdiff, maxChunk, useBsdiff, endianness });
+  } finally {
+    await pool.close();
+  }
+}
+
+async function generateWithPool(
+  repo: Repo,
+  opts: GenerateDeltaOptions,
+  pool: CompressPool,
+  toCommitBytes: Uint8Array,
+  p: { minFallback: number; maxBsdiff: number; maxChunk: number; useBsdiff: boolean; endianness: DeltaEndianness },
+): Promise<GenerateDeltaResult> {
+  const { from, to, signal } = opts;
+  const { minFallback, maxBsdiff, maxChunk, useBsdiff, endianness } = p;
   // 1. reachable difference
   const toWalk = await walkCommit(repo, to, signal);
   const fromWalk = from !== null ? await walkCommit(repo, from, signal) : null;
@@ -351,25 +454,32 @@ export async function generateStaticDelta(repo: Repo, opts: GenerateDeltaOptions
   const newRegular: string[] = [];
   const newSymlinks: string[] = [];
   const info = new Map<string, ContentInfo>();
+  const newContent: string[] = [];
   for (const o of toWalk.objects) {
     if (fromSet.has(`${o.checksum}.${o.type}`)) continue;
     if (isMeta(o.type)) {
       if (!(o.type === ObjectType.COMMIT && o.checksum === to)) newMeta.push(o);
       continue;
     }
-    const ci = await contentInfo(repo, o.checksum);
-    info.set(o.checksum, ci);
-    (ci.symlink ? newSymlinks : newRegular).push(o.checksum);
+    newContent.push(o.checksum);
   }
+  const newInfos = await mapLimit(newContent, 16, (c) => contentInfo(repo, c));
+  newContent.forEach((csum, i) => {
+    const ci = newInfos[i]!;
+    info.set(csum, ci);
+    (ci.symlink ? newSymlinks : newRegular).push(csum);
+  });
 
   // 2. similar files
   let modified = new Map<string, string>();
   if (fromWalk) {
     const fromSizes: SizeName[] = [];
+    const unknown = [...fromWalk.basenames.keys()].filter((c) => !info.has(c));
+    const fromInfos = await mapLimit(unknown, 16, (c) => contentInfo(repo, c));
+    unknown.forEach((c, i) => info.set(c, fromInfos[i]!));
     for (const [csum, names] of fromWalk.basenames) {
-      const ci = info.get(csum) ?? (await contentInfo(repo, csum));
+      const ci = info.get(csum)!;
       if (!ci.symlink) fromSizes.push({ checksum: csum, size: ci.size, names });
-      info.set(csum, ci);
     }
     const newSet = new Set(newRegular);
     const toSizes: SizeName[] = [];
@@ -383,13 +493,13 @@ export async function generateStaticDelta(repo: Repo, opts: GenerateDeltaOptions
   // 3. rollsum / bsdiff choices
   const rollsums = new Map<string, { from: string; matches: RollsumMatches }>();
   const bsdiffs = new Map<string, string>();
-  for (const toCsum of newRegular) {
-    const fromCsum = modified.get(toCsum);
-    if (fromCsum === undefined) continue;
+  const pairs = newRegular.filter((c) => modified.has(c) && info.get(modified.get(c)!)!.worldReadable);
+  const readPair = async (toCsum: string) => Promise.all([repo.readContent(modified.get(toCsum)!), repo.readContent(toCsum)]);
+  for await (const [toCsum, [oldC, newC]] of readAhead(pairs, readPair)) {
+    const fromCsum = modified.get(toCsum)!;
     signal?.throwIfAborted();
-    if (!info.get(fromCsum)!.worldReadable) continue;
-    const a = (await repo.readContent(fromCsum)).content;
-    const b = (await repo.readContent(toCsum)).content;
+    const a = oldC.content;
+    const b = newC.content;
     const matches = compareRollsums(a, b);
     if (rollsumWorthwhile(matches)) {
       rollsums.set(toCsum, { from: fromCsum, matches });
@@ -411,7 +521,6 @@ export async function generateStaticDelta(repo: Repo, opts: GenerateDeltaOptions
   const rel = (name: string) => (out.dir ? `${out.dir}/${name}` : name);
 
   // 4./5. parts
-  const pool: CompressPool = createCompressPool({ workers: opts.workers, workerUrl: opts.workerUrl });
   const parts: Array<Promise<{ header: DeltaPartHeader; file: Uint8Array | null }>> = [];
   const inlineFiles: Uint8Array[] = [];
   let current = new PartBuilder();
@@ -452,10 +561,9 @@ export async function generateStaticDelta(repo: Repo, opts: GenerateDeltaOptions
       current.ops.spliceMetadata(bytes.length, at);
     }
     // rollsum
-    for (const [toCsum, r] of rollsums) {
+    for await (const [[toCsum, r], c] of readAhead([...rollsums], ([t]) => repo.readContent(t))) {
       signal?.throwIfAborted();
       if (current.objects.length > 0 && current.blobLength > maxChunk) await finish();
-      const c = await repo.readContent(toCsum);
       const data = c.content;
       current.usize += data.length;
       current.objects.push({ type: ObjectType.FILE, checksum: toCsum });
@@ -487,11 +595,11 @@ export async function generateStaticDelta(repo: Repo, opts: GenerateDeltaOptions
       counts.rollsum++;
     }
     // bsdiff
-    for (const [toCsum, fromCsum] of bsdiffs) {
+    const readBsdiffPair = async ([t, f]: [string, string]) => Promise.all([repo.readContent(f), repo.readContent(t)]);
+    for await (const [[toCsum, fromCsum], [oldC, c]] of readAhead([...bsdiffs], readBsdiffPair)) {
       signal?.throwIfAborted();
       if (current.objects.length > 0 && current.blobLength > maxChunk) await finish();
-      const oldData = (await repo.readContent(fromCsum)).content;
-      const c = await repo.readContent(toCsum);
+      const oldData = oldC.content;
       current.usize += c.content.length;
       current.objects.push({ type: ObjectType.FILE, checksum: toCsum });
       const [m, x] = current.modeXattr(c.header);
@@ -514,9 +622,8 @@ export async function generateStaticDelta(repo: Repo, opts: GenerateDeltaOptions
         plain.push(csum);
       }
     }
-    for (const csum of [...plain, ...newSymlinks]) {
+    for await (const [csum, c] of readAhead([...plain, ...newSymlinks], (x) => repo.readContent(x))) {
       signal?.throwIfAborted();
-      const c = await repo.readContent(csum);
       const symlink = (c.header.mode & 0o170000) === 0o120000;
       const data = symlink ? new TextEncoder().encode(c.header.symlinkTarget) : c.content;
       const usize = symlink ? 0 : data.length;
@@ -569,7 +676,6 @@ export async function generateStaticDelta(repo: Repo, opts: GenerateDeltaOptions
     };
   } finally {
     await Promise.allSettled(parts);
-    await pool.close();
     await out.storage.rmrf(tmpDir).catch(() => undefined);
   }
 }
