@@ -71,50 +71,76 @@ function putU32(out: number[], v: number): void {
   out.push(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff);
 }
 
+/** One independently compressed xz block: header, LZMA2 data, padding and check, as stored. */
+export interface XzBlock {
+  /** The block's bytes. */
+  bytes: Uint8Array;
+  /** Header + compressed data + check, without padding (the index records this). */
+  unpaddedSize: number;
+  /** Bytes of input the block holds. */
+  uncompressedSize: number;
+  /** Integrity check the block carries. */
+  check: XzCheck;
+}
+
+function checkIdOf(checkName: XzCheck): number {
+  const checkId = CHECK_IDS[checkName];
+  if (checkId === undefined) throw new RangeError(`xzCompress: unknown check ${String(checkName)}`);
+  return checkId;
+}
+
 /**
- * Compress `data` into a single-stream, single-block .xz file (like `xz -T1 -N`), which `xz -d` and
- * {@link xzDecompress} accept. The dictionary is the preset's, shrunk to the input size when the
- * input is smaller (the block header then declares the smaller size, so decoders need less memory).
- *
- * A pure function over its input: safe to run in several worker threads at once. Inputs must be
- * smaller than 2 GiB (positions are int32); split larger data into several calls/streams.
+ * Compress `data` (non-empty) into one xz block with its own LZMA2 dictionary, so that blocks of a
+ * large input can be compressed in parallel and joined with {@link xzJoinBlocks} (as `xz -T`
+ * does). A single block covering the whole input is what {@link xzCompress} produces.
  */
-export function xzCompress(data: Uint8Array, opts: XzCompressOptions = {}): Uint8Array {
-  if (!(data instanceof Uint8Array)) throw new TypeError('xzCompress: data must be a Uint8Array');
+export function xzCompressBlock(data: Uint8Array, opts: XzCompressOptions = {}): XzBlock {
+  if (!(data instanceof Uint8Array)) throw new TypeError('xzCompressBlock: data must be a Uint8Array');
+  if (data.length === 0) throw new RangeError('xzCompressBlock: data must not be empty');
   if (data.length >= 0x7fff0000) throw new RangeError('xzCompress: input must be smaller than 2 GiB');
   const params = presetParams(opts.preset ?? 6, opts.extreme ?? false);
   const checkName = opts.check ?? 'crc64';
-  const checkId = CHECK_IDS[checkName];
-  if (checkId === undefined) throw new RangeError(`xzCompress: unknown check ${String(checkName)}`);
+  const checkId = checkIdOf(checkName);
+  const dictByte = lzma2DictByte(Math.max(4096, Math.min(params.dictSize, data.length)));
+  params.dictSize = Math.min(params.dictSize, lzma2DictSize(dictByte));
+  const lz = encodeLzma2(data, params);
+  // Block header: size, flags (1 filter, both sizes present), sizes, LZMA2 filter flags, padding, CRC32.
+  const bh: number[] = [0, 0xc0];
+  putVarint(bh, lz.length);
+  putVarint(bh, data.length);
+  bh.push(0x21, 0x01, dictByte);
+  while ((bh.length + 4) & 3) bh.push(0);
+  bh[0] = (bh.length + 4) / 4 - 1;
+  putU32(bh, crc32(new Uint8Array(bh)));
+  const pad = (4 - (lz.length & 3)) & 3;
+  const check = computeCheck(checkId, data)!;
+  const bytes = new Uint8Array(bh.length + lz.length + pad + check.length);
+  bytes.set(bh, 0);
+  bytes.set(lz, bh.length);
+  bytes.set(check, bh.length + lz.length + pad);
+  return { bytes, unpaddedSize: bh.length + lz.length + checkSize(checkId), uncompressedSize: data.length, check: checkName };
+}
 
+/**
+ * Join blocks (in input order) into one .xz stream: stream header, the blocks, index, footer.
+ * No blocks gives the stream of an empty input.
+ *
+ * @throws RangeError when a block's check differs from `check`
+ */
+export function xzJoinBlocks(blocks: readonly XzBlock[], check: XzCheck = 'crc64'): Uint8Array {
+  const checkId = checkIdOf(check);
   const flags = [0x00, checkId];
   const head: number[] = [...XZ_HEADER_MAGIC, ...flags];
   putU32(head, crc32(new Uint8Array(flags)));
 
-  const parts: Uint8Array[] = [new Uint8Array(head)];
   const index: number[] = [0x00];
+  putVarint(index, blocks.length);
   let total = head.length;
-  if (data.length === 0) {
-    putVarint(index, 0);
-  } else {
-    const dictByte = lzma2DictByte(Math.max(4096, Math.min(params.dictSize, data.length)));
-    params.dictSize = Math.min(params.dictSize, lzma2DictSize(dictByte));
-    const lz = encodeLzma2(data, params);
-    // Block header: size, flags (1 filter, both sizes present), sizes, LZMA2 filter flags, padding, CRC32.
-    const bh: number[] = [0, 0xc0];
-    putVarint(bh, lz.length);
-    putVarint(bh, data.length);
-    bh.push(0x21, 0x01, dictByte);
-    while ((bh.length + 4) & 3) bh.push(0);
-    bh[0] = (bh.length + 4) / 4 - 1;
-    putU32(bh, crc32(new Uint8Array(bh)));
-    const pad = (4 - (lz.length & 3)) & 3;
-    const check = computeCheck(checkId, data)!;
-    parts.push(new Uint8Array(bh), lz, new Uint8Array(pad), check);
-    total += bh.length + lz.length + pad + check.length;
-    putVarint(index, 1);
-    putVarint(index, bh.length + lz.length + checkSize(checkId));
-    putVarint(index, data.length);
+  for (const b of blocks) {
+    if (b.check !== check) throw new RangeError('xzJoinBlocks: blocks must all use the stream\'s check');
+    putVarint(index, b.unpaddedSize);
+    putVarint(index, b.uncompressedSize);
+    total += b.bytes.length;
   }
   while (index.length & 3) index.push(0);
   putU32(index, crc32(new Uint8Array(index)));
@@ -127,14 +153,34 @@ export function xzCompress(data: Uint8Array, opts: XzCompressOptions = {}): Uint
   back[3] = bs >>> 24;
   putU32(foot, crc32(new Uint8Array(back)));
   foot.push(...back, 0x59, 0x5a);
-  parts.push(new Uint8Array(index), new Uint8Array(foot));
   total += index.length + foot.length;
 
   const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
+  out.set(head, 0);
+  let o = head.length;
+  for (const b of blocks) {
+    out.set(b.bytes, o);
+    o += b.bytes.length;
   }
+  out.set(index, o);
+  out.set(foot, o + index.length);
   return out;
+}
+
+/**
+ * Compress `data` into a single-stream, single-block .xz file (like `xz -T1 -N`), which `xz -d` and
+ * {@link xzDecompress} accept. The dictionary is the preset's, shrunk to the input size when the
+ * input is smaller (the block header then declares the smaller size, so decoders need less memory).
+ *
+ * A pure function over its input: safe to run in several worker threads at once. Inputs must be
+ * smaller than 2 GiB (positions are int32); split larger data into several calls/streams
+ * ({@link xzCompressBlock} and {@link xzJoinBlocks} make one stream of several blocks).
+ */
+export function xzCompress(data: Uint8Array, opts: XzCompressOptions = {}): Uint8Array {
+  if (!(data instanceof Uint8Array)) throw new TypeError('xzCompress: data must be a Uint8Array');
+  if (data.length >= 0x7fff0000) throw new RangeError('xzCompress: input must be smaller than 2 GiB');
+  const checkName = opts.check ?? 'crc64';
+  presetParams(opts.preset ?? 6, opts.extreme ?? false);
+  checkIdOf(checkName);
+  return xzJoinBlocks(data.length === 0 ? [] : [xzCompressBlock(data, opts)], checkName);
 }
