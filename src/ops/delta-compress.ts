@@ -22,25 +22,41 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
-import { xzCompress } from '../codec/xz/index.js';
+import { xzCompress, xzCompressBlock, xzJoinBlocks, type XzBlock } from '../codec/xz/index.js';
 
 /** Compression settings of delta parts (`_ostree_lzma_compressor_new()`: preset 8, CRC64). */
 export const DELTA_XZ_PRESET = 8;
 
 const MARKER = 'ostreeTsDeltaXzWorker';
 
+/**
+ * With two or more workers, a payload larger than this is cut into ⌈size / BLOCK_TARGET⌉ equal
+ * xz blocks compressed on different workers and joined into one stream (as `xz -T` does): a 32 MB
+ * part then takes a third of the wall time at ~1 % more bytes (each block starts with an empty
+ * dictionary). One worker, or the main thread, always writes a single block.
+ */
+export const BLOCK_TARGET = 12 * 1024 * 1024;
+
+/** Number of xz blocks a payload of `length` bytes is cut into with `workers` workers. */
+export function deltaBlockCount(length: number, workers: number): number {
+  return workers >= 2 && length > BLOCK_TARGET ? Math.ceil(length / BLOCK_TARGET) : 1;
+}
+
 interface Job {
   id: number;
   payload: Uint8Array;
+  /** Compress as one block of a multi-block stream. */
+  block?: boolean;
 }
 
 interface Reply {
   id: number;
   out?: Uint8Array;
+  block?: XzBlock;
   error?: string;
 }
 
-/** Compress a part payload in the current thread (xz preset 8, CRC64). */
+/** Compress a part payload in the current thread (xz preset 8, CRC64, one block). */
 export function compressDeltaPayload(payload: Uint8Array): Uint8Array {
   return xzCompress(payload, { preset: DELTA_XZ_PRESET, check: 'crc64' });
 }
@@ -48,8 +64,13 @@ export function compressDeltaPayload(payload: Uint8Array): Uint8Array {
 function serve(port: MessagePort): void {
   port.on('message', (job: Job) => {
     try {
-      const out = compressDeltaPayload(job.payload);
-      port.postMessage({ id: job.id, out } satisfies Reply, [out.buffer as ArrayBuffer]);
+      if (job.block) {
+        const block = xzCompressBlock(job.payload, { preset: DELTA_XZ_PRESET, check: 'crc64' });
+        port.postMessage({ id: job.id, block } satisfies Reply, [block.bytes.buffer as ArrayBuffer]);
+      } else {
+        const out = compressDeltaPayload(job.payload);
+        port.postMessage({ id: job.id, out } satisfies Reply, [out.buffer as ArrayBuffer]);
+      }
     } catch (e) {
       port.postMessage({ id: job.id, error: (e as Error)?.message ?? String(e) } satisfies Reply);
     }
@@ -115,8 +136,9 @@ export function createCompressPool(opts: CompressPoolOptions = {}): CompressPool
   const url = opts.workerUrl !== undefined ? new URL(String(opts.workerUrl)) : ownModuleUrl();
   if (n === 0 || url === null) return mainThreadPool();
   const workers: Array<{ w: Worker; busy: boolean }> = [];
-  const pending = new Map<number, { resolve: (b: Uint8Array) => void; reject: (e: unknown) => void; worker: number }>();
-  const queue: Array<{ job: Job; resolve: (b: Uint8Array) => void; reject: (e: unknown) => void }> = [];
+  type Settle = { resolve: (r: Reply) => void; reject: (e: unknown) => void };
+  const pending = new Map<number, Settle & { worker: number }>();
+  const queue: Array<{ job: Job } & Settle> = [];
   let nextId = 0;
   let failed: unknown = null;
   const dispatch = (): void => {
@@ -139,7 +161,7 @@ export function createCompressPool(opts: CompressPoolOptions = {}): CompressPool
       pending.delete(r.id);
       workers[p.worker]!.busy = false;
       if (r.error !== undefined) p.reject(new Error(`delta part compression failed: ${r.error}`));
-      else p.resolve(r.out!);
+      else p.resolve(r);
       dispatch();
     });
     w.on('error', (e) => {
@@ -155,10 +177,18 @@ export function createCompressPool(opts: CompressPoolOptions = {}): CompressPool
     parallel: n,
     compress(payload) {
       if (failed) return Promise.reject(failed);
-      return new Promise((resolve, reject) => {
-        queue.push({ job: { id: nextId++, payload }, resolve, reject });
-        dispatch();
-      });
+      const submit = (job: Omit<Job, 'id'>): Promise<Reply> =>
+        new Promise((resolve, reject) => {
+          queue.push({ job: { id: nextId++, ...job }, resolve, reject });
+          dispatch();
+        });
+      const count = deltaBlockCount(payload.length, n);
+      if (count === 1) return submit({ payload }).then((r) => r.out!);
+      // equal blocks, each copied into its own buffer so that it can be transferred
+      const size = Math.ceil(payload.length / count);
+      const blocks: Array<Promise<Reply>> = [];
+      for (let at = 0; at < payload.length; at += size) blocks.push(submit({ payload: payload.slice(at, at + size), block: true }));
+      return Promise.all(blocks).then((rs) => xzJoinBlocks(rs.map((r) => r.block!), 'crc64'));
     },
     async close() {
       await Promise.all(workers.map((s) => s.w.terminate()));
