@@ -5,7 +5,7 @@
  */
 import { build } from 'esbuild';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Repo } from '../../src/store/repo.js';
@@ -39,6 +39,13 @@ export function cliBundle(): Promise<string> {
     return outfile;
   })();
   return built;
+}
+
+/** Delete this process's bundle (call from `afterAll`). */
+export async function removeCliBundle(): Promise<void> {
+  if (!built) return;
+  rmSync(await built, { force: true });
+  built = undefined;
 }
 
 /** Result of a CLI process. */

@@ -6,20 +6,21 @@
  * committer exists, each branch's parent chain holds all of its commits in order, and a final
  * `summary -u` names both branch heads. `CONC_COMMITS=N` sets the commits per committer.
  */
-import { it, expect, beforeAll } from 'vitest';
+import { it, expect, beforeAll, afterAll } from 'vitest';
 import { Repo } from '../../src/store/repo.js';
 import { ObjectType } from '../../src/format/object-type.js';
 import { decodeSummary } from '../../src/format/summary.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { interopSuite } from '../interop/harness.js';
-import { cliBundle, cliOk, spawnCli, repoProblems } from './cli.js';
+import { cliBundle, cliOk, spawnCli, repoProblems, removeCliBundle } from './cli.js';
 import { CrashRepo } from './crash-harness.js';
 
 const N = Number(process.env.CONC_COMMITS) > 0 ? Number(process.env.CONC_COMMITS) : 4;
 
 interopSuite('concurrent writers', ['ostree'], () => {
   let r: CrashRepo;
+  afterAll(removeCliBundle);
   beforeAll(async () => {
     await cliBundle();
     r = await new CrashRepo().init();

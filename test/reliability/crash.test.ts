@@ -6,10 +6,10 @@
  * superblock has its parts, and re-running the command completes. `npm test` kills each command
  * a few times; `CRASH_KILLS=50 npx vitest run test/reliability/crash.test.ts` is the full run.
  */
-import { it, expect, beforeAll } from 'vitest';
+import { it, expect, beforeAll, afterAll } from 'vitest';
 import { appendFileSync } from 'node:fs';
 import { interopSuite } from '../interop/harness.js';
-import { cliBundle, cliOk } from './cli.js';
+import { cliBundle, cliOk, removeCliBundle } from './cli.js';
 import { CrashRepo, crashScenario, killCount, formatCrashStats, type CrashStats } from './crash-harness.js';
 
 const KILLS = killCount(3);
@@ -23,6 +23,7 @@ function record(s: CrashStats): void {
 interopSuite('crash safety (SIGKILL at random moments)', ['ostree'], () => {
   let r: CrashRepo;
   const commits: string[] = [];
+  afterAll(removeCliBundle);
   beforeAll(async () => {
     await cliBundle();
     r = await new CrashRepo().init();
