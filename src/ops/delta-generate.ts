@@ -179,7 +179,9 @@ async function readFilezHead(repo: Repo, path: string): Promise<{ head: Uint8Arr
   }
   let fd: number;
   try {
-    fd = openSync(repo.storage.resolve(path), 'r');
+    // `path` comes from `repo.objectPath()` (no `..`), so a plain join is enough (resolve() splits
+    // and re-joins every path, measurable over thousands of objects)
+    fd = openSync(`${repo.storage.root}/${path}`, 'r');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
     throw e;
@@ -318,6 +320,7 @@ export function computeSimilarObjects(fromSizes: SizeName[], toSizes: SizeName[]
   const from = [...fromSizes].sort(bySize);
   const to = [...toSizes].sort(bySize);
   const out = new Map<string, string>();
+  const fromCandidate = from.map(isDeltaCandidate);
   let lower = 0;
   const upper = from.length;
   for (const t of to) {
@@ -328,7 +331,7 @@ export function computeSimilarObjects(fromSizes: SizeName[], toSizes: SizeName[]
     for (let fuzzy = 0; fuzzy < 2 && !found; fuzzy++) {
       for (let j = lower; j < upper; j++) {
         const f = from[j]!;
-        if (!isDeltaCandidate(f)) continue;
+        if (!fromCandidate[j]) continue;
         if (f.size < min) {
           lower++;
           continue;
