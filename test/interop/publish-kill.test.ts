@@ -4,47 +4,21 @@
  * pull succeeds with either the previous or the new commit, and `ostree fsck` stays clean.
  */
 import { beforeAll, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import { interopSuite, ostree, projectRoot, tmpdir } from './harness.js';
+import { interopSuite, ostree, tmpdir } from './harness.js';
 import { generateTreeSpec, writeTree } from '../util/trees.js';
 import { Prng } from '../util/prng.js';
 import { publish } from '../../src/ops/publish.js';
 import { serveRepo } from '../../src/ops/serve.js';
+import { cliBundle, spawnCli, type CliRun } from '../reliability/cli.js';
 
-let cliBundle = '';
 
-/** Bundle the CLI into one file so a child process can run (and be killed) quickly. */
-async function bundleCli(): Promise<string> {
-  const dir = tmpdir();
-  const entry = join(dir, 'entry.ts');
-  writeFileSync(
-    entry,
-    `import { run } from ${JSON.stringify(join(projectRoot, 'src/cli/main.ts'))};\n` +
-      `run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }).then((c) => { process.exitCode = c; });\n`,
-  );
-  const out = join(dir, 'cli.mjs');
-  await build({ entryPoints: [entry], outfile: out, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'error', nodePaths: [join(projectRoot, 'node_modules')], banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
-  return out;
-}
 
-/** Run the bundled CLI; kill it with SIGKILL after `killAfterMs` (if given). Resolves with the exit code/signal. */
-function runCli(args: string[], killAfterMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const p = spawn(process.execPath, [cliBundle, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    const timer = killAfterMs !== undefined ? setTimeout(() => p.kill('SIGKILL'), killAfterMs) : undefined;
-    p.on('error', reject);
-    p.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
-      if (code !== 0 && code !== null) reject(new Error(`publish exited ${code}: ${err}`));
-      else resolve({ code, signal, ms: performance.now() - t0 });
-    });
-  });
+/** Run the CLI in a child process (killable); a non-zero exit is an error. */
+async function runCli(args: string[], killAfterMs?: number): Promise<CliRun> {
+  const r = await spawnCli(args, { killAfterMs });
+  if (r.code !== 0 && r.code !== null) throw new Error(`publish exited ${r.code}: ${r.stderr}`);
+  return r;
 }
 
 async function makeSource(): Promise<{ src: string; dir: string; commitV2: () => Promise<string>; v1: string }> {
@@ -72,8 +46,9 @@ async function makeSource(): Promise<{ src: string; dir: string; commitV2: () =>
 }
 
 interopSuite('publish killed with SIGKILL', ['ostree'], () => {
+  // bundle once up front so kill timings are not skewed by the first build
   beforeAll(async () => {
-    cliBundle = await bundleCli();
+    await cliBundle();
   }, 60_000);
 
   it('SIGKILLed publishes never break a pulling client (real ostree pull after each kill)', async () => {

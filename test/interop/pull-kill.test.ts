@@ -3,48 +3,22 @@
  * accepts, with no ref to an incomplete commit, and the next pull completes it.
  */
 import { beforeAll, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import { interopSuite, ostree, projectRoot, tmpdir } from './harness.js';
+import { interopSuite, ostree, tmpdir } from './harness.js';
 import { generateTreeSpec, writeTree } from '../util/trees.js';
 import { serveRepo } from '../../src/ops/serve.js';
 import { Repo } from '../../src/store/repo.js';
+import { cliBundle, spawnCli, type CliRun } from '../reliability/cli.js';
 
-let cliBundle = '';
 
-async function bundleCli(): Promise<string> {
-  const dir = tmpdir();
-  const entry = join(dir, 'entry.ts');
-  writeFileSync(
-    entry,
-    `import { run } from ${JSON.stringify(join(projectRoot, 'src/cli/main.ts'))};\n` +
-      `run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }).then((c) => { process.exitCode = c; });\n`,
-  );
-  const out = join(dir, 'cli.mjs');
-  await build({ entryPoints: [entry], outfile: out, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'error', banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
-  return out;
-}
 
-function runCli(args: string[], killAfterMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const p = spawn(process.execPath, [cliBundle, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    const timer = killAfterMs !== undefined ? setTimeout(() => p.kill('SIGKILL'), killAfterMs) : undefined;
-    p.on('error', reject);
-    p.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
-      resolve({ code, signal, ms: performance.now() - t0, stderr: err });
-    });
-  });
-}
+/** Run the CLI in a child process (killable). */
+const runCli = (args: string[], killAfterMs?: number): Promise<CliRun> => spawnCli(args, { killAfterMs });
 
 interopSuite('pull killed with SIGKILL', ['ostree'], () => {
+  // bundle once up front so kill timings are not skewed by the first build
   beforeAll(async () => {
-    cliBundle = await bundleCli();
+    await cliBundle();
   }, 60_000);
 
   it('each killed pull leaves an fsck-clean repo without the ref; the next pull completes', async () => {
