@@ -5,12 +5,12 @@
  */
 import { beforeAll, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { interopSuite, ostree, tmpdir } from './harness.js';
-import { generateTreeSpec, writeTree } from '../util/trees.js';
+import { interopSuite, ostree } from './harness.js';
 import { Prng } from '../util/prng.js';
 import { publish } from '../../src/ops/publish.js';
 import { serveRepo } from '../../src/ops/serve.js';
 import { cliBundle, spawnCli, type CliRun } from '../reliability/cli.js';
+import { makeSource } from './publish-util.js';
 
 
 
@@ -21,29 +21,6 @@ async function runCli(args: string[], killAfterMs?: number): Promise<CliRun> {
   return r;
 }
 
-async function makeSource(): Promise<{ src: string; dir: string; commitV2: () => Promise<string>; v1: string }> {
-  const dir = tmpdir();
-  writeTree(join(dir, 't1'), generateTreeSpec({ seed: 21, files: 80, safeModes: true, bigFileSize: 200_000, manyFiles: 20, deepDepth: 4 }));
-  writeTree(join(dir, 't2'), generateTreeSpec({ seed: 22, files: 80, safeModes: true, bigFileSize: 200_000, manyFiles: 20, deepDepth: 4 }));
-  const src = join(dir, 'src');
-  await ostree(src, 'init', '--mode=archive');
-  await ostree(src, 'commit', '--branch=main', `--tree=dir=${join(dir, 't1')}`, '--owner-uid=0', '--owner-gid=0', '--timestamp=2021-01-01');
-  await ostree(src, 'static-delta', 'generate', '--empty', 'main');
-  await ostree(src, 'summary', '-u');
-  const v1 = (await ostree(src, 'rev-parse', 'main')).stdout.trim();
-  return {
-    src,
-    dir,
-    v1,
-    commitV2: async () => {
-      await ostree(src, 'commit', '--branch=main', `--tree=dir=${join(dir, 't2')}`, '--owner-uid=0', '--owner-gid=0', '--timestamp=2021-01-02');
-      await ostree(src, 'prune', '--refs-only', '--depth=0');
-      await ostree(src, 'static-delta', 'generate', '--empty', 'main');
-      await ostree(src, 'summary', '-u');
-      return (await ostree(src, 'rev-parse', 'main')).stdout.trim();
-    },
-  };
-}
 
 interopSuite('publish killed with SIGKILL', ['ostree'], () => {
   // bundle once up front so kill timings are not skewed by the first build
