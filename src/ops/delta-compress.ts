@@ -22,6 +22,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
+import { bsdiff } from '../codec/bsdiff.js';
 import { xzCompress, xzCompressBlock, xzJoinBlocks, type XzBlock } from '../codec/xz/index.js';
 
 /** Compression settings of delta parts (`_ostree_lzma_compressor_new()`: preset 8, CRC64). */
@@ -47,6 +48,8 @@ interface Job {
   payload: Uint8Array;
   /** Compress as one block of a multi-block stream. */
   block?: boolean;
+  /** Instead of compressing: a bsdiff patch from `old` to `payload`. */
+  old?: Uint8Array;
 }
 
 interface Reply {
@@ -82,7 +85,10 @@ function serve(port: MessagePort, warm: boolean): void {
   if (warm) warmUp();
   port.on('message', (job: Job) => {
     try {
-      if (job.block) {
+      if (job.old !== undefined) {
+        const out = bsdiff(job.old, job.payload);
+        port.postMessage({ id: job.id, out } satisfies Reply, [out.buffer as ArrayBuffer]);
+      } else if (job.block) {
         const block = xzCompressBlock(job.payload, { preset: DELTA_XZ_PRESET, check: 'crc64' });
         port.postMessage({ id: job.id, block } satisfies Reply, [block.bytes.buffer as ArrayBuffer]);
       } else {
@@ -104,6 +110,11 @@ export interface CompressPool {
   readonly parallel: number;
   /** Compress `payload` (its buffer may be transferred: do not use it afterwards). */
   compress(payload: Uint8Array): Promise<Uint8Array>;
+  /**
+   * A bsdiff patch from `oldData` to `newData` (`codec/bsdiff.ts`), computed on a worker while the
+   * caller goes on (the inputs are copied, the caller may keep using them).
+   */
+  bsdiff(oldData: Uint8Array, newData: Uint8Array): Promise<Uint8Array>;
   /** Stop the workers. */
   close(): Promise<void>;
 }
@@ -142,6 +153,7 @@ function mainThreadPool(): CompressPool {
   return {
     parallel: 0,
     compress: async (payload) => compressDeltaPayload(payload),
+    bsdiff: async (oldData, newData) => bsdiff(oldData, newData),
     close: async () => undefined,
   };
 }
@@ -170,7 +182,7 @@ export function createCompressPool(opts: CompressPoolOptions = {}): CompressPool
       pending.set(q.job.id, { resolve: q.resolve, reject: q.reject, worker: i });
       const buf = q.job.payload.buffer as ArrayBuffer;
       const whole = q.job.payload.byteOffset === 0 && q.job.payload.byteLength === buf.byteLength;
-      slot.w.postMessage(q.job, whole ? [buf] : []);
+      slot.w.postMessage(q.job, whole && q.job.old === undefined ? [buf] : []);
     }
   };
   for (let i = 0; i < n; i++) {
@@ -209,6 +221,13 @@ export function createCompressPool(opts: CompressPoolOptions = {}): CompressPool
       const blocks: Array<Promise<Reply>> = [];
       for (let at = 0; at < payload.length; at += size) blocks.push(submit({ payload: payload.slice(at, at + size), block: true }));
       return Promise.all(blocks).then((rs) => xzJoinBlocks(rs.map((r) => r.block!), 'crc64'));
+    },
+    bsdiff(oldData, newData) {
+      if (failed) return Promise.reject(failed);
+      return new Promise<Reply>((resolve, reject) => {
+        queue.push({ job: { id: nextId++, payload: newData, old: oldData }, resolve, reject });
+        dispatch();
+      }).then((r) => r.out!);
     },
     async close() {
       await Promise.all(workers.map((s) => s.w.terminate()));

@@ -233,6 +233,9 @@ async function contentInfo(repo: Repo, checksum: string): Promise<ContentInfo> {
   return { symlink: false, size: st.size, storedSize: st.size, streamSize: encodeContentHeader(h).length + st.size, worldReadable: (st.mode & 0o004) !== 0 };
 }
 
+/** Input bytes (old + new) of bsdiff pairs handed to the worker pool during the rollsum pass. */
+const EARLY_BSDIFF_BYTES = 64 * 1024 * 1024;
+
 /** Objects read ahead of the one being processed (inflation runs on libuv's pool meanwhile). */
 const READ_AHEAD = 8;
 
@@ -496,6 +499,8 @@ async function generateWithPool(
   // 3. rollsum / bsdiff choices
   const rollsums = new Map<string, { from: string; matches: RollsumMatches }>();
   const bsdiffs = new Map<string, string>();
+  const earlyPatches = new Map<string, Promise<Uint8Array>>();
+  let earlyBytes = 0;
   const pairs = newRegular.filter((c) => modified.has(c) && info.get(modified.get(c)!)!.worldReadable);
   const readPair = async (toCsum: string) => Promise.all([repo.readContent(modified.get(toCsum)!), repo.readContent(toCsum)]);
   for await (const [toCsum, [oldC, newC]] of readAhead(pairs, readPair)) {
@@ -508,6 +513,14 @@ async function generateWithPool(
       rollsums.set(toCsum, { from: fromCsum, matches });
     } else if (useBsdiff && a.length + b.length <= maxBsdiff) {
       bsdiffs.set(toCsum, fromCsum);
+      // start the patch on a worker now (inputs held by the pool are bounded); the rest are
+      // computed when the part is assembled
+      if (pool.parallel > 0 && earlyBytes + a.length + b.length <= EARLY_BSDIFF_BYTES) {
+        earlyBytes += a.length + b.length;
+        const patch = pool.bsdiff(a, b);
+        patch.catch(() => undefined); // awaited when emitted
+        earlyPatches.set(toCsum, patch);
+      }
     }
   }
 
@@ -598,17 +611,19 @@ async function generateWithPool(
       counts.rollsum++;
     }
     // bsdiff
-    const readBsdiffPair = async ([t, f]: [string, string]) => Promise.all([repo.readContent(f), repo.readContent(t)]);
+    const readBsdiffPair = async ([t, f]: [string, string]) =>
+      Promise.all([earlyPatches.has(t) ? null : repo.readContent(f), repo.readContent(t)]);
     for await (const [[toCsum, fromCsum], [oldC, c]] of readAhead([...bsdiffs], readBsdiffPair)) {
       signal?.throwIfAborted();
       if (current.objects.length > 0 && current.blobLength > maxChunk) await finish();
-      const oldData = oldC.content;
       current.usize += c.content.length;
       current.objects.push({ type: ObjectType.FILE, checksum: toCsum });
       const [m, x] = current.modeXattr(c.header);
       current.ops.setReadSource(current.append(checksumToBytes(fromCsum)));
       current.ops.open(m, x, c.content.length);
-      const patch = bsdiff(oldData, c.content);
+      const early = earlyPatches.get(toCsum);
+      const patch = early ? await early : bsdiff(oldC!.content, c.content);
+      earlyPatches.delete(toCsum);
       current.ops.bspatch(current.append(patch), patch.length);
       current.ops.close();
       current.ops.unsetReadSource();
