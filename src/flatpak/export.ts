@@ -42,6 +42,7 @@ import { withFsyncDisabled } from './fsync.js';
 import { flatpakTimestamp } from './timestamp.js';
 import { validateExports } from './validate-exports.js';
 import { generateAppstream } from './appstream.js';
+import { TaskPool } from '../ops/task-pool.js';
 
 /** Options of {@link buildExport}, named after `flatpak build-export`'s. */
 export interface BuildExportOptions {
@@ -177,41 +178,26 @@ class TreeWriter {
   installedSize = 0n;
   /** Checksums of every regular-file entry (with repetitions), for the download size. */
   readonly regularEntries: string[] = [];
-  private running = 0;
-  private readonly waiters: Array<() => void> = [];
-  private readonly pending = new Set<Promise<void>>();
-  private firstError: unknown = null;
+  private readonly pool: TaskPool;
   dirmetaChecksum = '';
 
   constructor(
     readonly repo: Repo,
     readonly signal: AbortSignal | undefined,
-  ) {}
+  ) {
+    this.pool = new TaskPool(CONCURRENCY, signal);
+  }
 
-  private async schedule(task: () => Promise<void>): Promise<void> {
-    while (this.running >= CONCURRENCY) await new Promise<void>((r) => this.waiters.push(r));
-    this.check();
-    this.running++;
-    const p: Promise<void> = task()
-      .catch((e) => {
-        this.firstError ??= e;
-      })
-      .finally(() => {
-        this.running--;
-        this.pending.delete(p);
-        this.waiters.shift()?.();
-      });
-    this.pending.add(p);
+  private schedule(task: () => Promise<void>): Promise<void> {
+    return this.pool.schedule(task);
   }
 
   check(): void {
-    this.signal?.throwIfAborted();
-    if (this.firstError) throw this.firstError;
+    this.pool.check();
   }
 
-  async drain(): Promise<void> {
-    while (this.pending.size) await Promise.all([...this.pending]);
-    this.check();
+  drain(): Promise<void> {
+    return this.pool.drain();
   }
 
   async writeDirmeta(): Promise<void> {

@@ -33,6 +33,7 @@ import { MutableTree } from './mutable-tree.js';
 import { importTar } from './commit-tar.js';
 import { signCommit } from './sign.js';
 import type { Signer } from '../sign/types.js';
+import { TaskPool } from './task-pool.js';
 
 /** One layer of the tree to commit (`--tree=dir=`, `--tree=ref=`, `--tree=tar=`, or in memory). */
 export type TreeSource =
@@ -229,46 +230,31 @@ class CommitWriter {
   private readonly dirmetaCache = new Map<string, string>();
   files = 0;
   bytes = 0;
-  private running = 0;
-  private readonly waiters: Array<() => void> = [];
-  private readonly pending = new Set<Promise<unknown>>();
-  private firstError: unknown = null;
+  private readonly pool: TaskPool;
 
   constructor(
     readonly repo: Repo,
     readonly modifier: Modifier,
     readonly opts: CommitOptions,
-  ) {}
+  ) {
+    this.pool = new TaskPool(CONCURRENCY, opts.signal);
+  }
 
   get generateSizes(): boolean {
     return !!this.opts.generateSizes && this.repo.mode === 'archive';
   }
 
   checkAbort(): void {
-    this.opts.signal?.throwIfAborted();
-    if (this.firstError) throw this.firstError;
+    this.pool.check();
   }
 
   /** Run `task` with bounded concurrency; errors surface at the next checkAbort/drain. */
-  async schedule(task: () => Promise<void>): Promise<void> {
-    while (this.running >= CONCURRENCY) await new Promise<void>((r) => this.waiters.push(r));
-    this.checkAbort();
-    this.running++;
-    const p = task()
-      .catch((e) => {
-        this.firstError ??= e;
-      })
-      .finally(() => {
-        this.running--;
-        this.pending.delete(p);
-        this.waiters.shift()?.();
-      });
-    this.pending.add(p);
+  schedule(task: () => Promise<void>): Promise<void> {
+    return this.pool.schedule(task);
   }
 
-  async drain(): Promise<void> {
-    while (this.pending.size) await Promise.all([...this.pending]);
-    if (this.firstError) throw this.firstError;
+  drain(): Promise<void> {
+    return this.pool.drain();
   }
 
   progress(): void {
