@@ -299,37 +299,40 @@ function isDeltaCandidate(s: SizeName): boolean {
   return true;
 }
 
-function namesIntersect(a: readonly string[], b: readonly string[], fuzzy: boolean): boolean {
-  for (const x of a) {
-    const xd = x.indexOf('.');
-    for (const y of b) {
-      const yd = y.indexOf('.');
-      if (fuzzy && xd >= 0 && yd > 0 && xd === yd) {
-        if (x.slice(0, xd) === y.slice(0, yd)) return true;
-      } else if (x === y) {
-        return true;
-      }
-    }
+/** Fuzzy keys of basenames: the part before the first `.`, for names with a dot after position 0. */
+function fuzzyKeys(names: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const n of names) {
+    const d = n.indexOf('.');
+    if (d > 0) out.push(n.slice(0, d));
   }
-  return false;
+  return out;
 }
 
 /**
  * `_ostree_delta_compute_similar_objects()`: map new regular file → similar old one. Both lists are
  * sorted by size (ties by checksum, where ostree's qsort order is unspecified).
+ *
+ * Names match exactly, or (second pass) by the part before the first `.` when both names have
+ * their first dot at the same position > 0 — upstream's pairwise rule: equal names always match,
+ * and equal non-empty prefixes ending at the first dot imply equal dot positions, so comparing
+ * precomputed sets of names and prefixes gives the same answer without slicing strings per pair.
  */
 export function computeSimilarObjects(fromSizes: SizeName[], toSizes: SizeName[], percent = SIMILARITY_PERCENT): Map<string, string> {
   const bySize = (a: SizeName, b: SizeName) => a.size - b.size || (a.checksum < b.checksum ? -1 : a.checksum > b.checksum ? 1 : 0);
   const from = [...fromSizes].sort(bySize);
   const to = [...toSizes].sort(bySize);
-  const out = new Map<string, string>();
   const fromCandidate = from.map(isDeltaCandidate);
+  const fromKeys = from.map((f) => fuzzyKeys(f.names));
+  const out = new Map<string, string>();
   let lower = 0;
   const upper = from.length;
   for (const t of to) {
     const min = Math.floor(t.size * (1.0 - percent / 100.0));
     const max = Math.floor(t.size * (1.0 + percent / 100.0));
     if (!isDeltaCandidate(t)) continue;
+    const tNames = new Set(t.names);
+    const tKeys = new Set(fuzzyKeys(t.names));
     let found = false;
     for (let fuzzy = 0; fuzzy < 2 && !found; fuzzy++) {
       for (let j = lower; j < upper; j++) {
@@ -340,7 +343,10 @@ export function computeSimilarObjects(fromSizes: SizeName[], toSizes: SizeName[]
           continue;
         }
         if (f.size > max) break;
-        if (!namesIntersect(f.names, t.names, fuzzy === 1)) continue;
+        let match = false;
+        for (const n of f.names) if (tNames.has(n)) match = true;
+        if (!match && fuzzy === 1) for (const k of fromKeys[j]!) if (tKeys.has(k)) match = true;
+        if (!match) continue;
         out.set(t.checksum, f.checksum);
         found = true;
         break;
