@@ -118,8 +118,8 @@ interface ContentInfo {
   size: number;
   /** On-disk size of the object (`ostree_repo_query_object_storage_size()`). */
   storedSize: number;
-  /** Object stream size: header + content (fallback rule). */
-  streamSize: number;
+  /** Header of the object stream (its encoded length + `size` is the fallback rule's size). */
+  header: FileHeader;
   /** `mode & S_IROTH`. */
   worldReadable: boolean;
 }
@@ -216,21 +216,21 @@ async function contentInfo(repo: Repo, checksum: string): Promise<ContentInfo> {
     const f = parseFilez(raw.head);
     const symlink = (f.header.mode & 0o170000) === 0o120000;
     const size = symlink ? 0 : Number(f.size);
-    return { symlink, size, storedSize: raw.storedSize, streamSize: encodeContentHeader(f.header).length + size, worldReadable: (f.header.mode & 0o004) !== 0 };
+    return { symlink, size, storedSize: raw.storedSize, header: f.header, worldReadable: (f.header.mode & 0o004) !== 0 };
   }
   const st = await repo.storage.lstat(path);
   if (st === null) {
     const c = await repo.readContent(checksum); // parent repo
     const symlink = (c.header.mode & 0o170000) === 0o120000;
-    return { symlink, size: c.content.length, storedSize: c.content.length, streamSize: encodeContentHeader(c.header).length + c.content.length, worldReadable: (c.header.mode & 0o004) !== 0 };
+    return { symlink, size: c.content.length, storedSize: c.content.length, header: c.header, worldReadable: (c.header.mode & 0o004) !== 0 };
   }
   if (st.kind === 'symlink') {
     const target = (await repo.storage.readlink(path)) ?? '';
     const h: FileHeader = { uid: 0, gid: 0, mode: 0o120777, rdev: 0, symlinkTarget: target, xattrs: [] };
-    return { symlink: true, size: 0, storedSize: st.size, streamSize: encodeContentHeader(h).length, worldReadable: true };
+    return { symlink: true, size: 0, storedSize: st.size, header: h, worldReadable: true };
   }
   const h: FileHeader = { uid: 0, gid: 0, mode: st.mode, rdev: 0, symlinkTarget: '', xattrs: [] };
-  return { symlink: false, size: st.size, storedSize: st.size, streamSize: encodeContentHeader(h).length + st.size, worldReadable: (st.mode & 0o004) !== 0 };
+  return { symlink: false, size: st.size, storedSize: st.size, header: h, worldReadable: (st.mode & 0o004) !== 0 };
 }
 
 /** Input bytes (old + new) of bsdiff pairs handed to the worker pool during the rollsum pass. */
@@ -640,7 +640,7 @@ async function generateWithPool(
     for (const csum of newRegular) {
       if (rollsums.has(csum) || bsdiffs.has(csum)) continue;
       const ci = info.get(csum)!;
-      if (minFallback > 0 && ci.streamSize > minFallback) {
+      if (minFallback > 0 && encodeContentHeader(ci.header).length + ci.size > minFallback) {
         fallbacks.push({ type: ObjectType.FILE, checksum: csum, size: ci.storedSize, usize: ci.size });
       } else {
         plain.push(csum);
