@@ -26,7 +26,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { basename, dirname, resolve as resolvePath } from 'node:path';
 import { promisify } from 'node:util';
 import { inflateRaw } from 'node:zlib';
@@ -118,8 +118,8 @@ export interface GenerateDeltaResult {
 interface ContentInfo {
   symlink: boolean;
   size: number;
-  /** On-disk size of the object (`ostree_repo_query_object_storage_size()`). */
-  storedSize: number;
+  /** On-disk size of the object (`ostree_repo_query_object_storage_size()`); `null`: not read yet. */
+  storedSize: number | null;
   /** Header of the object stream (its encoded length + `size` is the fallback rule's size). */
   header: FileHeader;
   /** `mode & S_IROTH`. */
@@ -174,7 +174,7 @@ async function walkCommit(repo: Repo, commit: string, signal?: AbortSignal): Pro
  * repository is on the local filesystem (a `.filez` may be megabytes; the scan only needs sizes and
  * modes of every object of both commits); `null` when absent.
  */
-async function readFilezHead(repo: Repo, path: string): Promise<{ head: Uint8Array; storedSize: number } | null> {
+async function readFilezHead(repo: Repo, path: string): Promise<{ head: Uint8Array; storedSize: number | null } | null> {
   if (!(repo.storage instanceof NodeStorage)) {
     const raw = await repo.storage.read(path);
     return raw === null ? null : { head: raw, storedSize: raw.length };
@@ -189,7 +189,6 @@ async function readFilezHead(repo: Repo, path: string): Promise<{ head: Uint8Arr
     throw e;
   }
   try {
-    const storedSize = fstatSync(fd).size;
     const readAt = (len: number): Uint8Array => {
       const buf = new Uint8Array(len);
       let off = 0;
@@ -200,11 +199,12 @@ async function readFilezHead(repo: Repo, path: string): Promise<{ head: Uint8Arr
       }
       return buf.subarray(0, off);
     };
-    // the header is usually well under 4 KiB: one read, a second only for big xattrs
-    let head = readAt(Math.min(storedSize, 4096));
-    const total = fileHeaderLength(head.subarray(0, HEADER_PREFIX_LENGTH), 'archive content object');
-    if (total > head.length && total <= storedSize) head = readAt(total);
-    return { head: head.subarray(0, Math.min(total, head.length)), storedSize };
+    // the header is usually well under 4 KiB: one read, a second only for big xattrs; the stored
+    // size is known when the whole object fit in that read, else left for the (rare) fallbacks
+    const first = readAt(4096);
+    const total = fileHeaderLength(first.subarray(0, HEADER_PREFIX_LENGTH), 'archive content object');
+    const head = total > first.length && first.length === 4096 ? readAt(total) : first;
+    return { head: head.subarray(0, Math.min(total, head.length)), storedSize: first.length < 4096 ? first.length : null };
   } finally {
     closeSync(fd);
   }
@@ -677,7 +677,9 @@ async function generateWithPool(
       if (rollsums.has(csum) || bsdiffs.has(csum)) continue;
       const ci = info.get(csum)!;
       if (minFallback > 0 && encodeContentHeader(ci.header).length + ci.size > minFallback) {
-        fallbacks.push({ type: ObjectType.FILE, checksum: csum, size: ci.storedSize, usize: ci.size });
+        const size = ci.storedSize ?? (await repo.storedObjectSize(csum, ObjectType.FILE));
+        if (size === null) throw new OstreeError('OBJECT_NOT_FOUND', `No such content object ${csum}`, { data: { checksum: csum } });
+        fallbacks.push({ type: ObjectType.FILE, checksum: csum, size, usize: ci.size });
       } else {
         plain.push(csum);
       }
