@@ -23,6 +23,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import { bsdiff } from '../codec/bsdiff.js';
+import { compareRollsums, rollsumWorthwhile, type RollsumMatches } from '../codec/rollsum.js';
 import { xzCompress, xzCompressBlock, xzJoinBlocks, type XzBlock } from '../codec/xz/index.js';
 
 /** Compression settings of delta parts (`_ostree_lzma_compressor_new()`: preset 8, CRC64). */
@@ -50,11 +51,29 @@ interface Job {
   block?: boolean;
   /** Instead of compressing: a bsdiff patch from `old` to `payload`. */
   old?: Uint8Array;
+  /** With `old`: first the rollsum check; bsdiff only when rollsum is not worthwhile and this is set. */
+  similar?: { bsdiff: boolean };
+}
+
+/** What {@link CompressPool.similar} decided for one modified file. */
+export interface SimilarResult {
+  /** Set when rollsum is worthwhile (`rollsumWorthwhile`). */
+  matches?: RollsumMatches;
+  /** Else the bsdiff patch, when bsdiff was allowed. */
+  patch?: Uint8Array;
+}
+
+/** The rollsum-then-bsdiff decision of the delta compiler for one old/new pair. */
+export function decideSimilar(oldData: Uint8Array, newData: Uint8Array, allowBsdiff: boolean): SimilarResult {
+  const matches = compareRollsums(oldData, newData);
+  if (rollsumWorthwhile(matches)) return { matches };
+  return allowBsdiff ? { patch: bsdiff(oldData, newData) } : {};
 }
 
 interface Reply {
   id: number;
   out?: Uint8Array;
+  similar?: SimilarResult;
   block?: XzBlock;
   error?: string;
 }
@@ -85,7 +104,10 @@ function serve(port: MessagePort, warm: boolean): void {
   if (warm) warmUp();
   port.on('message', (job: Job) => {
     try {
-      if (job.old !== undefined) {
+      if (job.old !== undefined && job.similar) {
+        const similar = decideSimilar(job.old, job.payload, job.similar.bsdiff);
+        port.postMessage({ id: job.id, similar } satisfies Reply, similar.patch ? [similar.patch.buffer as ArrayBuffer] : []);
+      } else if (job.old !== undefined) {
         const out = bsdiff(job.old, job.payload);
         port.postMessage({ id: job.id, out } satisfies Reply, [out.buffer as ArrayBuffer]);
       } else if (job.block) {
@@ -115,6 +137,8 @@ export interface CompressPool {
    * caller goes on (the inputs are copied, the caller may keep using them).
    */
   bsdiff(oldData: Uint8Array, newData: Uint8Array): Promise<Uint8Array>;
+  /** {@link decideSimilar} on a worker (inputs copied). */
+  similar(oldData: Uint8Array, newData: Uint8Array, allowBsdiff: boolean): Promise<SimilarResult>;
   /** Stop the workers. */
   close(): Promise<void>;
 }
@@ -154,6 +178,7 @@ function mainThreadPool(): CompressPool {
     parallel: 0,
     compress: async (payload) => compressDeltaPayload(payload),
     bsdiff: async (oldData, newData) => bsdiff(oldData, newData),
+    similar: async (oldData, newData, allowBsdiff) => decideSimilar(oldData, newData, allowBsdiff),
     close: async () => undefined,
   };
 }
@@ -228,6 +253,13 @@ export function createCompressPool(opts: CompressPoolOptions = {}): CompressPool
         queue.push({ job: { id: nextId++, payload: newData, old: oldData }, resolve, reject });
         dispatch();
       }).then((r) => r.out!);
+    },
+    similar(oldData, newData, allowBsdiff) {
+      if (failed) return Promise.reject(failed);
+      return new Promise<Reply>((resolve, reject) => {
+        queue.push({ job: { id: nextId++, payload: newData, old: oldData, similar: { bsdiff: allowBsdiff } }, resolve, reject });
+        dispatch();
+      }).then((r) => r.similar!);
     },
     async close() {
       await Promise.all(workers.map((s) => s.w.terminate()));

@@ -56,7 +56,7 @@ import {
 import type { Xattrs } from '../format/xattrs.js';
 import { NodeStorage, tmpSuffix, type Storage } from '../store/storage.js';
 import type { Repo } from '../store/repo.js';
-import { createCompressPool, type CompressPool, type CompressPoolOptions } from './delta-compress.js';
+import { createCompressPool, type CompressPool, type CompressPoolOptions, type SimilarResult } from './delta-compress.js';
 
 /** `CONTENT_SIZE_SIMILARITY_THRESHOLD_PERCENT`. */
 const SIMILARITY_PERCENT = 30;
@@ -269,7 +269,7 @@ async function contentInfo(repo: Repo, checksum: string): Promise<ContentInfo> {
   return { symlink: false, size: st.size, storedSize: st.size, header: h, worldReadable: (st.mode & 0o004) !== 0 };
 }
 
-/** Input bytes (old + new) of bsdiff pairs handed to the worker pool during the rollsum pass. */
+/** Input bytes (old + new) of modified-file pairs handed to the worker pool for rollsum/bsdiff. */
 const EARLY_BSDIFF_BYTES = 64 * 1024 * 1024;
 
 /** Objects read ahead of the one being processed (inflation runs on libuv's pool meanwhile). */
@@ -545,24 +545,39 @@ async function generateWithPool(
   let earlyBytes = 0;
   const pairs = newRegular.filter((c) => modified.has(c) && info.get(modified.get(c)!)!.worldReadable);
   const readPair = async (toCsum: string) => Promise.all([readContentForDelta(repo, modified.get(toCsum)!), readContentForDelta(repo, toCsum)]);
-  for await (const [toCsum, [oldC, newC]] of readAhead(pairs, readPair)) {
-    const fromCsum = modified.get(toCsum)!;
-    signal?.throwIfAborted();
-    const a = oldC.content;
-    const b = newC.content;
-    const matches = compareRollsums(a, b);
-    if (rollsumWorthwhile(matches)) {
-      rollsums.set(toCsum, { from: fromCsum, matches });
-    } else if (useBsdiff && a.length + b.length <= maxBsdiff) {
-      bsdiffs.set(toCsum, fromCsum);
-      // start the patch on a worker now (inputs held by the pool are bounded); the rest are
-      // computed when the part is assembled
-      if (pool.parallel > 0 && earlyBytes + a.length + b.length <= EARLY_BSDIFF_BYTES) {
-        earlyBytes += a.length + b.length;
-        const patch = pool.bsdiff(a, b);
-        patch.catch(() => undefined); // awaited when emitted
-        earlyPatches.set(toCsum, patch);
+  // With workers, each pair's rollsum check (and bsdiff, when rollsum is not worthwhile) runs on
+  // the pool while the main thread reads the next pairs; inputs handed over are bounded by
+  // EARLY_BSDIFF_BYTES, beyond that the check runs here and bsdiff when the part is assembled.
+  // Decisions are applied in `pairs` order, so the result does not depend on timing.
+  const decisions: Array<{ toCsum: string; fromCsum: string; sizes: number; result: SimilarResult | Promise<SimilarResult> }> = [];
+  try {
+    for await (const [toCsum, [oldC, newC]] of readAhead(pairs, readPair)) {
+      const fromCsum = modified.get(toCsum)!;
+      signal?.throwIfAborted();
+      const a = oldC.content;
+      const b = newC.content;
+      const sizes = a.length + b.length;
+      const allowBsdiff = useBsdiff && sizes <= maxBsdiff;
+      if (pool.parallel > 0 && earlyBytes + sizes <= EARLY_BSDIFF_BYTES) {
+        earlyBytes += sizes;
+        const result = pool.similar(a, b, allowBsdiff);
+        result.catch(() => undefined); // awaited below
+        decisions.push({ toCsum, fromCsum, sizes, result });
+      } else {
+        const matches = compareRollsums(a, b);
+        decisions.push({ toCsum, fromCsum, sizes, result: rollsumWorthwhile(matches) ? { matches } : {} });
       }
+    }
+  } finally {
+    await Promise.allSettled(decisions.map((d) => d.result));
+  }
+  for (const d of decisions) {
+    const r = await d.result;
+    if (r.matches) {
+      rollsums.set(d.toCsum, { from: d.fromCsum, matches: r.matches });
+    } else if (useBsdiff && d.sizes <= maxBsdiff) {
+      bsdiffs.set(d.toCsum, d.fromCsum);
+      if (r.patch) earlyPatches.set(d.toCsum, Promise.resolve(r.patch));
     }
   }
 
