@@ -90,7 +90,10 @@ export interface GenerateDeltaOptions {
   filename?: string;
   /** Superblock timestamp (seconds); default now. */
   timestamp?: bigint;
-  /** Worker threads for compression (default: all cores; 0 = main thread), see `delta-compress.ts`. */
+  /**
+   * Worker threads for compression, rollsum and bsdiff (default: all cores; 0 = main thread), see
+   * `delta-compress.ts`. Deltas with ≤ 32 MB of new content always run on the main thread.
+   */
   workers?: number;
   /** Module URL to start compression workers from (see `delta-compress.ts`). */
   workerUrl?: CompressPoolOptions['workerUrl'];
