@@ -32,16 +32,18 @@ export const DELTA_XZ_PRESET = 8;
 const MARKER = 'ostreeTsDeltaXzWorker';
 
 /**
- * With two or more workers, a payload larger than this is cut into ⌈size / BLOCK_TARGET⌉ equal
- * xz blocks compressed on different workers and joined into one stream (as `xz -T` does): a 32 MB
- * part then takes a third of the wall time at ~1 % more bytes (each block starts with an empty
- * dictionary). One worker, or the main thread, always writes a single block.
+ * With `splitBlocks` and two or more workers, a payload larger than this is cut into
+ * ⌈size / BLOCK_TARGET⌉ equal xz blocks compressed on different workers and joined into one stream
+ * (as `xz -T` does). Each block starts with an empty dictionary, so this trades bytes for time:
+ * +1.5 % on the benchmark's mostly incompressible tree, but measured with `xz -8` on 30 MB inputs
+ * cut into 10 MiB blocks +9.8 % for C headers/Perl text and +10.7 % for shared libraries — above the
+ * 2 % budget against ostree, hence off by default.
  */
 export const BLOCK_TARGET = 12 * 1024 * 1024;
 
-/** Number of xz blocks a payload of `length` bytes is cut into with `workers` workers. */
-export function deltaBlockCount(length: number, workers: number): number {
-  return workers >= 2 && length > BLOCK_TARGET ? Math.ceil(length / BLOCK_TARGET) : 1;
+/** Number of xz blocks a payload of `length` bytes is cut into with `workers` workers and `split`. */
+export function deltaBlockCount(length: number, workers: number, split = true): number {
+  return split && workers >= 2 && length > BLOCK_TARGET ? Math.ceil(length / BLOCK_TARGET) : 1;
 }
 
 interface Job {
@@ -149,6 +151,8 @@ export interface CompressPoolOptions {
   workers?: number;
   /** Module to start workers from (must evaluate this module without other side effects). */
   workerUrl?: URL | string;
+  /** Cut payloads over {@link BLOCK_TARGET} into parallel xz blocks (faster, larger). Default false. */
+  splitBlocks?: boolean;
 }
 
 function ownModuleUrl(): URL | null {
@@ -239,7 +243,7 @@ export function createCompressPool(opts: CompressPoolOptions = {}): CompressPool
           queue.push({ job: { id: nextId++, ...job }, resolve, reject });
           dispatch();
         });
-      const count = deltaBlockCount(payload.length, n);
+      const count = deltaBlockCount(payload.length, n, opts.splitBlocks === true);
       if (count === 1) return submit({ payload }).then((r) => r.out!);
       // equal blocks, each copied into its own buffer so that it can be transferred
       const size = Math.ceil(payload.length / count);
