@@ -26,7 +26,6 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
 import { basename, dirname, resolve as resolvePath } from 'node:path';
 import { promisify } from 'node:util';
 import { inflateRaw } from 'node:zlib';
@@ -184,39 +183,13 @@ async function walkCommit(repo: Repo, commit: string, signal?: AbortSignal): Pro
  * modes of every object of both commits); `null` when absent.
  */
 async function readFilezHead(repo: Repo, path: string): Promise<{ head: Uint8Array; storedSize: number | null } | null> {
-  if (!(repo.storage instanceof NodeStorage)) {
-    const raw = await repo.storage.read(path);
-    return raw === null ? null : { head: raw, storedSize: raw.length };
-  }
-  let fd: number;
-  try {
-    // `path` comes from `repo.objectPath()` (no `..`), so a plain join is enough (resolve() splits
-    // and re-joins every path, measurable over thousands of objects)
-    fd = openSync(`${repo.storage.root}/${path}`, 'r');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
-    throw e;
-  }
-  try {
-    const readAt = (len: number): Uint8Array => {
-      const buf = new Uint8Array(len);
-      let off = 0;
-      while (off < len) {
-        const n = readSync(fd, buf, off, len - off, off);
-        if (n === 0) break;
-        off += n;
-      }
-      return buf.subarray(0, off);
-    };
-    // the header is usually well under 4 KiB: one read, a second only for big xattrs; the stored
-    // size is known when the whole object fit in that read, else left for the (rare) fallbacks
-    const first = readAt(4096);
-    const total = fileHeaderLength(first.subarray(0, HEADER_PREFIX_LENGTH), 'archive content object');
-    const head = total > first.length && first.length === 4096 ? readAt(total) : first;
-    return { head: head.subarray(0, Math.min(total, head.length)), storedSize: first.length < 4096 ? first.length : null };
-  } finally {
-    closeSync(fd);
-  }
+  // the header is usually well under 4 KiB: one read, a second only for big xattrs; the stored
+  // size is known when the whole object fit in that read, else left for the (rare) fallbacks
+  const first = await repo.storage.readPrefix(path, 4096);
+  if (first === null) return null;
+  const total = fileHeaderLength(first.subarray(0, HEADER_PREFIX_LENGTH), 'archive content object');
+  const head = total > first.length && first.length === 4096 ? ((await repo.storage.readPrefix(path, total)) ?? first) : first;
+  return { head: head.subarray(0, Math.min(total, head.length)), storedSize: first.length < 4096 ? first.length : null };
 }
 
 const inflateRawAsync = promisify(inflateRaw);
