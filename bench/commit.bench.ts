@@ -22,7 +22,7 @@ import { readdirSync, lstatSync, rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tmpdir, cpus, loadavg } from 'node:os';
-import type { Measured } from './lib.js';
+import { timeCommand, type MeasuredCommand } from './lib.js';
 import { ensureBenchTree } from './trees.js';
 import { Repo } from '../src/store/repo.js';
 import { commit } from '../src/ops/commit.js';
@@ -62,29 +62,7 @@ async function child(argv: string[]): Promise<void> {
 }
 
 /** A run of a tool: wall time, peak RSS and CPU time (user + system) of the child. */
-interface Run extends Measured {
-  cpuMs: number;
-}
-
-/**
- * Like lib.ts's `timeCommand`, but also reports the child's CPU time: on this shared 2-core
- * machine other jobs inflate wall times, and CPU time is the steadier figure.
- */
-function timeRun(argv: string[]): Run {
-  const py =
-    'import subprocess,resource,sys,time\n' +
-    't=time.monotonic()\n' +
-    'r=subprocess.run(sys.argv[1:])\n' +
-    'd=time.monotonic()-t\n' +
-    'u=resource.getrusage(resource.RUSAGE_CHILDREN)\n' +
-    'sys.stderr.write("\\n@@BENCH %f %d %d %f\\n" % (d*1000, u.ru_maxrss, r.returncode, (u.ru_utime+u.ru_stime)*1000))\n';
-  const r = spawnSync('/usr/bin/python3', ['-c', py, ...argv], { maxBuffer: 1 << 30 });
-  const err = r.stderr.toString();
-  const m = /@@BENCH ([\d.]+) (\d+) (-?\d+) ([\d.]+)/.exec(err);
-  if (!m) throw new Error(`bench: could not run ${argv.join(' ')}: ${err}`);
-  if (Number(m[3]) !== 0) throw new Error(`bench: ${argv.join(' ')} exited ${m[3]}: ${err.slice(0, 2000)}`);
-  return { ms: Number(m[1]), maxRssKiB: Number(m[2]), cpuMs: Number(m[4]), stdout: r.stdout };
-}
+type Run = MeasuredCommand;
 
 /** Sum of `.filez` (archive) or content-file bytes under `objects/`. */
 function objectBytes(repo: string): { filez: number; objects: number } {
@@ -145,14 +123,14 @@ async function main(): Promise<void> {
         rmSync(ro, { recursive: true, force: true });
         const init = spawnSync('ostree', [`--repo=${rt}`, 'init', `--mode=${cfg.mode}`]);
         if (init.status !== 0) throw new Error(`ostree init: ${init.stderr}`);
-        const t = timeRun([
+        const t = timeCommand([
           'ostree', `--repo=${rt}`, 'commit', '--owner-uid=0', '--owner-gid=0', `--timestamp=${TIMESTAMP}`,
           '-b', 'x', '-s', 'bench', ...(cfg.sizes ? ['--generate-sizes'] : []), `--tree=dir=${treeDir}`,
         ]);
         theirs.push(t);
         csumTheirs = t.stdout!.toString().trim();
         // ours includes `init` in the child (a few ms); ostree's init ran outside the timing.
-        const o = timeRun([process.execPath, self, '--child', cfg.mode, cfg.sizes ? '1' : '0', ro, treeDir]);
+        const o = timeCommand([process.execPath, self, '--child', cfg.mode, cfg.sizes ? '1' : '0', ro, treeDir]);
         ours.push(o);
         csumOurs = o.stdout!.toString().trim();
         if (i === runs - 1) {

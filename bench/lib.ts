@@ -17,25 +17,32 @@ export interface Measured {
   stdout?: Buffer;
 }
 
+/** A measured external command: also its CPU time (user + system), steadier than wall time on a shared machine. */
+export interface MeasuredCommand extends Measured {
+  cpuMs: number;
+  stdout: Buffer;
+}
+
 /**
- * Run an external command and measure wall time and the child's peak RSS (via Python's
+ * Run an external command and measure wall time, the child's peak RSS and CPU time (via Python's
  * `getrusage(RUSAGE_CHILDREN)`, so no GNU time is needed).
  */
-export function timeCommand(argv: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: Buffer } = {}): Measured {
+export function timeCommand(argv: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: Buffer } = {}): MeasuredCommand {
   const py =
     'import subprocess,resource,sys,time\n' +
     't=time.monotonic()\n' +
     'r=subprocess.run(sys.argv[1:])\n' +
     'd=time.monotonic()-t\n' +
-    'sys.stderr.write("\\n@@BENCH %f %d %d\\n" % (d*1000, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode))\n';
+    'u=resource.getrusage(resource.RUSAGE_CHILDREN)\n' +
+    'sys.stderr.write("\\n@@BENCH %f %d %d %f\\n" % (d*1000, u.ru_maxrss, r.returncode, (u.ru_utime+u.ru_stime)*1000))\n';
   const r = spawnSync('/usr/bin/python3', ['-c', py, ...argv], {
     cwd: opts.cwd, env: opts.env ?? process.env, input: opts.input, maxBuffer: 1 << 30,
   });
   const err = r.stderr.toString();
-  const m = /@@BENCH ([\d.]+) (\d+) (-?\d+)/.exec(err);
+  const m = /@@BENCH ([\d.]+) (\d+) (-?\d+) ([\d.]+)/.exec(err);
   if (!m) throw new Error(`bench: could not run ${argv.join(' ')}: ${err}`);
   if (Number(m[3]) !== 0) throw new Error(`bench: ${argv.join(' ')} exited ${m[3]}: ${err.slice(0, 2000)}`);
-  return { ms: Number(m[1]), maxRssKiB: Number(m[2]), stdout: r.stdout };
+  return { ms: Number(m[1]), maxRssKiB: Number(m[2]), cpuMs: Number(m[4]), stdout: r.stdout };
 }
 
 /** Run `fn` in-process; peak RSS is this process's high-water mark after the run. */

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism, loadavg } from 'node:os';
 import { mkdirSync, rmSync } from 'node:fs';
-import { report, scratchDir, type Measured, type Row } from './lib.js';
+import { timeCommand, report, scratchDir, type Measured, type Row } from './lib.js';
 import { ensureBenchTree } from './trees.js';
 import { Repo } from '../src/store/repo.js';
 import { pull } from '../src/ops/pull.js';
@@ -31,21 +31,6 @@ function sh(argv: string[]): string {
   return r.stdout.toString().trim();
 }
 
-/** Like `timeCommand`, plus the child's CPU time (user + system) — steadier than wall time on a shared machine. */
-function timeWithCpu(argv: string[]): Measured & { cpuMs: number } {
-  const py =
-    'import subprocess,resource,sys,time\n' +
-    't=time.monotonic()\n' +
-    'r=subprocess.run(sys.argv[1:])\n' +
-    'd=time.monotonic()-t\n' +
-    'u=resource.getrusage(resource.RUSAGE_CHILDREN)\n' +
-    'sys.stderr.write("\\n@@BENCH %f %d %d %f\\n" % (d*1000, u.ru_maxrss, r.returncode, (u.ru_utime+u.ru_stime)*1000))\n';
-  const r = spawnSync('/usr/bin/python3', ['-c', py, ...argv], { maxBuffer: 1 << 30 });
-  const err = r.stderr.toString();
-  const m = /@@BENCH ([\d.]+) (\d+) (-?\d+) ([\d.]+)/.exec(err);
-  if (!m || Number(m[3]) !== 0) throw new Error(`bench: ${argv.join(' ')} failed: ${err.slice(0, 2000)}`);
-  return { ms: Number(m[1]), maxRssKiB: Number(m[2]), cpuMs: Number(m[4]) };
-}
 
 async function child(): Promise<void> {
   const [repoPath, url, ref, deltas] = process.argv.slice(3);
@@ -104,8 +89,8 @@ async function main(): Promise<void> {
           mkdirSync(join(r, 'objects'));
           mkdirSync(join(r, 'refs', 'remotes'));
         }
-        const t = timeWithCpu(['ostree', `--repo=${theirsRepo}`, 'pull', ...flags, 'origin', 'main']);
-        const o = timeWithCpu([process.execPath, self, '--child', oursRepo, url, 'main', deltas]);
+        const t = timeCommand(['ostree', `--repo=${theirsRepo}`, 'pull', ...flags, 'origin', 'main']);
+        const o = timeCommand([process.execPath, self, '--child', oursRepo, url, 'main', deltas]);
         if (!theirs || t.ms < theirs.ms) theirs = t;
         if (!ours || o.ms < ours.ms) ours = o;
       }

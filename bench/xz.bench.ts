@@ -9,31 +9,13 @@
  * Run: `node bench/run.mjs xz` (16 MiB, default) or `node bench/run.mjs xz -- --full` (100 MiB).
  * `--size=N` sets the size in MiB. Needs `xz` on PATH.
  */
-import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { xzCompress } from '../src/codec/xz/encoder.js';
 import { xzDecompress } from '../src/codec/xz/decoder.js';
-import { report, scratchDir, timeOurs, type Measured } from './lib.js';
+import { timeCommand, report, scratchDir, timeOurs, type Measured } from './lib.js';
 import { xorshift32 } from '../test/util/prng.js';
 
-/**
- * Like lib's timeCommand, but also returns the child's CPU time (user + system): on a shared,
- * loaded machine CPU time compares implementations more fairly than wall time.
- */
-function timeCommandCpu(argv: string[]): Measured & { cpuMs: number } {
-  const py =
-    'import subprocess,resource,sys,time\n' +
-    't=time.monotonic()\n' +
-    'r=subprocess.run(sys.argv[1:])\n' +
-    'd=time.monotonic()-t\n' +
-    'u=resource.getrusage(resource.RUSAGE_CHILDREN)\n' +
-    'sys.stderr.write("\\n@@BENCH %f %d %d %f\\n" % (d*1000, u.ru_maxrss, r.returncode, (u.ru_utime+u.ru_stime)*1000))\n';
-  const r = spawnSync('/usr/bin/python3', ['-c', py, ...argv], { maxBuffer: 1 << 30 });
-  const m = /@@BENCH ([\d.]+) (\d+) (-?\d+) ([\d.]+)/.exec(r.stderr.toString());
-  if (!m || Number(m[3]) !== 0) throw new Error(`bench: ${argv.join(' ')} failed: ${r.stderr.toString().slice(0, 2000)}`);
-  return { ms: Number(m[1]), maxRssKiB: Number(m[2]), stdout: r.stdout, cpuMs: Number(m[4]) };
-}
 
 /** timeOurs plus this process's CPU time spent in `fn`. */
 async function timeOursCpu(fn: () => unknown): Promise<Measured & { cpuMs: number }> {
@@ -131,7 +113,7 @@ try {
   const enc = await timeOursCpu(() => {
     oursC = xzCompress(data, { preset: 8, check: 'crc64' });
   });
-  const theirsEnc = timeCommandCpu(['xz', '-T1', '-8', '-C', 'crc64', '-c', '-k', src]);
+  const theirsEnc = timeCommand(['xz', '-T1', '-8', '-C', 'crc64', '-c', '-k', src]);
   const theirsC = theirsEnc.stdout!;
   writeFileSync(join(dir, 'theirs.xz'), theirsC);
 
@@ -139,10 +121,10 @@ try {
   const dec = await timeOursCpu(() => {
     decoded = xzDecompress(theirsC, { maxOutput: data.length });
   });
-  const theirsDec = timeCommandCpu(['xz', '-d', '-T1', '-c', '-k', join(dir, 'theirs.xz')]);
+  const theirsDec = timeCommand(['xz', '-d', '-T1', '-c', '-k', join(dir, 'theirs.xz')]);
   if (Buffer.compare(Buffer.from(decoded), Buffer.from(data)) !== 0) throw new Error('our decoder output differs');
   writeFileSync(join(dir, 'ours.xz'), oursC);
-  const check = timeCommandCpu(['xz', '-d', '-T1', '-c', '-k', join(dir, 'ours.xz')]);
+  const check = timeCommand(['xz', '-d', '-T1', '-c', '-k', join(dir, 'ours.xz')]);
   if (Buffer.compare(check.stdout!, Buffer.from(data)) !== 0) throw new Error('xz -d of our output differs');
 
   report(`xz on ${mib} MiB mixed data (60% /usr/lib files, text, random)`, [
