@@ -1,16 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { encodeVarint, decodeVarint, decodeVarintNumber } from '../../src/format/varint.js';
-import { OstreeError } from '../../src/errors.js';
+import { codeOf } from '../util/errors.js';
 
-function code(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof OstreeError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
+const code = codeOf;
 
 describe('varint (§7.5)', () => {
   it('encodes known values', () => {

@@ -2,21 +2,13 @@ import { describe, it, expect } from 'vitest';
 import { encode, decode, isNormalForm } from '../../src/gvariant/codec.js';
 import { parseType, typeString } from '../../src/gvariant/type.js';
 import { Variant, type GVValue } from '../../src/gvariant/value.js';
-import { OstreeError } from '../../src/errors.js';
+import { codeOf } from '../util/errors.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const unhex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h.replace(/\s+/g, ''), 'hex'));
 const csum = (h: string): Uint8Array => unhex(h);
 
-function code(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof OstreeError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
+const code = codeOf;
 
 describe('parseType', () => {
   it('computes fixed size and alignment', () => {
