@@ -34,6 +34,7 @@ import { importTar } from './commit-tar.js';
 import { signCommit } from './sign.js';
 import type { Signer } from '../sign/types.js';
 import { TaskPool } from './task-pool.js';
+import { contentWorkerCount } from '../store/content-pool.js';
 
 /** One layer of the tree to commit (`--tree=dir=`, `--tree=ref=`, `--tree=tar=`, or in memory). */
 export type TreeSource =
@@ -153,6 +154,8 @@ interface SizeEntry {
 const WHOLE_FILE_LIMIT = 8 * 1024 * 1024;
 /** Files processed concurrently (reads, hashing and deflate overlap across the libuv pool). */
 const CONCURRENCY = 8;
+/** File bytes a commit writes in-thread before it starts the content workers (tiny commits never do). */
+const INLINE_BYTES = 1024 * 1024;
 
 /**
  * Parse a `--timestamp` value as ostree's `parse_datetime()` commonly receives it: `@SECONDS`,
@@ -209,16 +212,29 @@ class Modifier {
  * file. `bench/hash` measures this path against raw `node:crypto`.
  */
 export function createContentChecksummer(): (header: FileHeader, content: Uint8Array) => string {
-  const headers = new Map<string, Uint8Array>();
+  const headerBytes = createHeaderCache();
   return (header, content) => {
-    if (header.symlinkTarget !== '' || header.xattrs.length !== 0 || header.rdev !== 0) return contentChecksum(header, content);
+    const bytes = headerBytes(header);
+    if (!bytes) return contentChecksum(header, content);
+    return createHash('sha256').update(bytes).update(content).digest('hex');
+  };
+}
+
+/**
+ * Encoded content headers of plain files (no symlink target, xattrs or rdev) cached per
+ * uid/gid/mode; `null` for the other headers, which the caller encodes itself.
+ */
+function createHeaderCache(): (header: FileHeader) => Uint8Array | null {
+  const headers = new Map<string, Uint8Array>();
+  return (header) => {
+    if (header.symlinkTarget !== '' || header.xattrs.length !== 0 || header.rdev !== 0) return null;
     const key = `${header.uid}:${header.gid}:${header.mode}`;
     let bytes = headers.get(key);
     if (!bytes) {
       bytes = encodeContentHeader(header); // validates the header; invalid ones throw and are not cached
       if (headers.size < 4096) headers.set(key, bytes);
     }
-    return createHash('sha256').update(bytes).update(content).digest('hex');
+    return bytes;
   };
 }
 
@@ -226,6 +242,11 @@ export function createContentChecksummer(): (header: FileHeader, content: Uint8A
 class CommitWriter {
   readonly sizes = new Map<string, SizeEntry>();
   private readonly hash = createContentChecksummer();
+  private readonly headerBytes = createHeaderCache();
+  /** Checksums whose stored size is looked up after the walk (`--generate-sizes`). */
+  private readonly sizeLater = new Map<string, number>();
+  /** Bytes of regular files handed to {@link CommitWriter.contentFromPath} so far. */
+  private pathBytes = 0;
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly dirmetaCache = new Map<string, string>();
   files = 0;
@@ -237,7 +258,7 @@ class CommitWriter {
     readonly modifier: Modifier,
     readonly opts: CommitOptions,
   ) {
-    this.pool = new TaskPool(CONCURRENCY, opts.signal);
+    this.pool = new TaskPool(Math.max(CONCURRENCY, 4 * contentWorkerCount()), opts.signal);
   }
 
   get generateSizes(): boolean {
@@ -313,6 +334,39 @@ class CommitWriter {
     this.progress();
     return csum;
   }
+
+  /**
+   * Write a regular file's content object from its path (files up to {@link WHOLE_FILE_LIMIT}).
+   * Past the first {@link INLINE_BYTES} of a commit the whole job runs on the store's content
+   * workers (read, hash, compress, write), leaving this thread to walk the tree.
+   */
+  async contentFromPath(header: FileHeader, path: string, size: number): Promise<string> {
+    const offload = this.pathBytes >= INLINE_BYTES;
+    this.pathBytes += size;
+    const r = offload ? await this.repo.offloadContentFromPath(header, path, size, { hashHeader: this.headerBytes(header) ?? undefined }) : null;
+    if (!r) {
+      const buf = readFileSync(path);
+      return this.content(header, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+    }
+    this.files++;
+    this.bytes += size;
+    if (this.generateSizes && !this.sizes.has(r.checksum)) {
+      if (r.stored !== null) this.sizes.set(r.checksum, { archived: r.stored, unpacked: size, type: ObjectType.FILE });
+      else this.sizeLater.set(r.checksum, size);
+    }
+    this.progress();
+    return r.checksum;
+  }
+
+  /** Look up the stored sizes of objects that were already present or staged by another job. */
+  async resolveSizes(): Promise<void> {
+    for (const [csum, unpacked] of this.sizeLater) {
+      if (this.sizes.has(csum)) continue;
+      const archived = (await this.repo.storedObjectSize(csum, ObjectType.FILE)) ?? 0;
+      this.sizes.set(csum, { archived, unpacked, type: ObjectType.FILE });
+    }
+    this.sizeLater.clear();
+  }
 }
 
 const EMPTY = new Uint8Array(0);
@@ -362,8 +416,7 @@ async function importDir(w: CommitWriter, absPath: string, st: Stats, tree: Muta
           if (size > WHOLE_FILE_LIMIT) {
             tree.files.set(name, await w.contentFromFile(header, child, size));
           } else {
-            const buf = readFileSync(child);
-            tree.files.set(name, await w.content(header, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)));
+            tree.files.set(name, await w.contentFromPath(header, child, size));
           }
         });
       }
@@ -542,6 +595,7 @@ export async function commit(repo: Repo, opts: CommitOptions): Promise<CommitRes
           metadata.push(['ostree.collection-binding', new Variant('s', cid)]);
         }
       }
+      if (w.generateSizes) await w.resolveSizes();
       if (w.generateSizes && w.sizes.size > 0) {
         const keys = [...w.sizes.keys()].sort();
         metadata.push([

@@ -32,6 +32,7 @@ import {
 import { validateCollectionId } from '../format/names.js';
 import { NodeStorage, isAbsent, tmpSuffix, type Storage } from './storage.js';
 import { lockRepo, type HeldLock } from './lock.js';
+import { stageContentOnWorker, type ContentJob } from './content-pool.js';
 import { listRefs, readRef, writeRef, parseRefLocation, type ListedRef, type RefLocation } from './refs.js';
 
 const inflateRawAsync = promisify(inflateRaw);
@@ -509,6 +510,54 @@ export class Repo {
     return csum;
   }
 
+  /**
+   * Write a regular file's content object from `absPath` on a worker thread (`content-pool.ts`):
+   * the whole job — read, hash, existence check, compression, staged write — runs off this thread.
+   * Meant for files of a few MiB at most (read whole). Returns the checksum and, when this call
+   * stored the object, its stored size; `null` when it cannot be offloaded (no transaction, not
+   * Node storage, workers unavailable, or the file's size changed since `size` was taken) — the
+   * caller then writes it in-thread with {@link Repo.writeContent}, which gives the same object.
+   */
+  async offloadContentFromPath(
+    header: FileHeader,
+    absPath: string,
+    size: number,
+    opts: { hashHeader?: Uint8Array } = {},
+  ): Promise<{ checksum: string; stored: number | null } | null> {
+    if ((header.mode & 0o170000) !== 0o100000) throw new RangeError('offloadContentFromPath: header must describe a regular file');
+    const tx = this.tx;
+    if (!tx || !(this.storage instanceof NodeStorage) || (this.mode !== 'archive' && this.mode !== 'bare-user-only')) return null;
+    const archive = this.mode === 'archive';
+    const perms = archive ? 0o644 : header.mode & 0o7777;
+    if (!archive && (perms & ~0o775) !== 0) {
+      throw new OstreeError('INVALID_MODE', `Content object mode 0${perms.toString(8)} is not allowed in bare-user-only repositories`);
+    }
+    const job: ContentJob = {
+      path: absPath,
+      size,
+      hashHeader: opts.hashHeader ?? encodeContentHeader(header),
+      archiveHeader: archive ? encodeArchiveHeader(header, size) : null,
+      level: this.zlibLevel,
+      exact: this.deflateFlavour === 'exact',
+      perms,
+      chmod: (perms & 0o7000) !== 0 || perms !== (perms & ~tx.umask & 0o777),
+      mtimeZero: !archive,
+      ext: archive ? '.filez' : '.file',
+      objectsDir: this.storage.resolve('objects'),
+      stagingDir: this.storage.resolve(tx.dir),
+      absent: tx.absentMask(),
+    };
+    const run = stageContentOnWorker(job);
+    const r = run ? await run : null;
+    if (!r || r.state === 'changed') return null;
+    tx.stats.contentTotal++;
+    if (r.state !== 'written') return { checksum: r.checksum, stored: null };
+    tx.recordStaged(r.checksum, ObjectType.FILE);
+    tx.stats.contentWritten++;
+    tx.stats.contentBytesWritten += r.bytes;
+    return { checksum: r.checksum, stored: r.bytes };
+  }
+
   private async putSymlinkObject(checksum: string, target: string): Promise<void> {
     if (this.tx) {
       await this.tx.stageSymlink(checksum, target);
@@ -675,6 +724,9 @@ class Transaction {
    * cannot exist — a fresh repository then needs no existence check per object.
    */
   private prefixes: Set<string> | null = null;
+  private mask: Uint8Array | null = null;
+  /** The process umask when the transaction began (`process.umask()` costs two syscalls a call). */
+  readonly umask = process.umask();
 
   constructor(
     private readonly storage: Storage,
@@ -727,9 +779,25 @@ class Transaction {
     // Synchronous: one open/write/close of an in-memory buffer costs far less than three
     // thread-pool round trips (the commit benchmark writes thousands of these).
     writeFileSync(full, bytes, { mode });
-    if ((mode & 0o7000) !== 0 || (mode & 0o777) !== (mode & ~process.umask() & 0o777)) chmodSync(full, mode);
+    if ((mode & 0o7000) !== 0 || (mode & 0o777) !== (mode & ~this.umask & 0o777)) chmodSync(full, mode);
     if (this.mode !== 'archive' && !isMeta(type)) utimesSync(full, 0, 0);
     this.staged.set(this.key(checksum, type), path);
+  }
+
+  /** 256 flags, 1 where `objects/XX` was absent when the transaction began; `null` if unknown. */
+  absentMask(): Uint8Array | null {
+    if (this.prefixes === null) return null;
+    if (!this.mask) {
+      this.mask = new Uint8Array(256);
+      for (let i = 0; i < 256; i++) this.mask[i] = this.prefixes.has(i.toString(16).padStart(2, '0')) ? 0 : 1;
+    }
+    return this.mask;
+  }
+
+  /** Record an object a worker wrote at its staged path (`<dir>/<loose path>`). */
+  recordStaged(checksum: string, type: ObjectType): void {
+    this.dirsMade.add(checksum.slice(0, 2));
+    this.staged.set(this.key(checksum, type), `${this.dir}/${loosePath(checksum, type, this.mode).slice('objects/'.length)}`);
   }
 
   /** Take an already-written temporary file (relative path) as the staged object. */

@@ -139,6 +139,40 @@ interopSuite('commit checksums equal ostree commit', ['ostree'], () => {
   });
 });
 
+interopSuite('commit on the content workers equals ostree commit', ['ostree'], () => {
+  // > 1 MiB of files, so all but the first MiB is read, hashed, compressed and staged on workers;
+  // 30 copies of each of 16 objects (8 contents × 2 modes) make workers meet the same object (EEXIST → "staged").
+  function dupTree(dir: string): string {
+    const tree = join(dir, 'tree');
+    const spec: Record<string, { type: 'file'; content: Uint8Array; mode: number }> = {};
+    for (let i = 0; i < 480; i++) {
+      const c = new Uint8Array(6000 + (i % 8) * 1000).map((_, j) => (((j * 7919) ^ (i % 8)) * 31) & 0xff);
+      spec[`d${i % 13}/f${i}`] = { type: 'file', content: c, mode: i % 3 === 0 ? 0o755 : 0o644 };
+    }
+    writeTree(tree, spec);
+    return tree;
+  }
+  for (const [mode, sizes] of [['archive', false], ['archive', true], ['bare-user-only', false]] as const) {
+    it(`${mode}${sizes ? ' --generate-sizes' : ''}`, async () => {
+      const dir = tmpdir();
+      const tree = dupTree(dir);
+      const theirs = join(dir, 'theirs');
+      await ostree(theirs, 'init', `--mode=${mode}`);
+      const args = ['commit', '-b', 'm', `--timestamp=${TS}`, '--owner-uid=0', '--owner-gid=0', ...(sizes ? ['--generate-sizes'] : []), tree];
+      const expected = (await ostree(theirs, ...args)).stdout.trim();
+      const repo = await Repo.init(join(dir, 'ours'), { mode });
+      const r = await commit(repo, { branch: 'm', timestamp: TS, ownerUid: 0, ownerGid: 0, generateSizes: sizes, trees: [{ kind: 'dir', path: tree }] });
+      expect(r.checksum).toBe(expected);
+      expect(r.stats.contentWritten).toBe(16); // 8 contents × 2 modes
+      await ostree(join(dir, 'ours'), 'fsck');
+      // a second commit of the same tree finds every object in objects/ (nothing new written)
+      const again = await commit(repo, { branch: 'm2', timestamp: TS, ownerUid: 0, ownerGid: 0, generateSizes: sizes, trees: [{ kind: 'dir', path: tree }] });
+      expect(again.stats.contentWritten).toBe(0);
+      expect(again.rootTree).toBe(r.rootTree);
+    });
+  }
+});
+
 interopSuite('commit --tree=tar= equals ostree', ['ostree', 'tar'], () => {
   it('a GNU tar and a gzip pax tar of a generated tree', async () => {
     const { run } = await import('./harness.js');

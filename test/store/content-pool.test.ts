@@ -1,0 +1,85 @@
+import { describe, it, expect, onTestFinished } from 'vitest';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, statSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
+import { stageContentOnWorker, type ContentJob } from '../../src/store/content-pool.js';
+import { contentChecksum, encodeArchiveHeader, encodeContentHeader, type FileHeader } from '../../src/format/file-header.js';
+
+const header: FileHeader = { uid: 0, gid: 0, mode: 0o100755, rdev: 0, symlinkTarget: '', xattrs: [] };
+
+function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'ostree-ts-cpool-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'objects'));
+  mkdirSync(join(dir, 'staging'));
+  const content = new Uint8Array(50_000).map((_, i) => (i * 13) & 0x3f);
+  writeFileSync(join(dir, 'f'), content);
+  const job = (over: Partial<ContentJob> = {}): ContentJob => ({
+    path: join(dir, 'f'),
+    size: content.length,
+    hashHeader: encodeContentHeader(header),
+    archiveHeader: encodeArchiveHeader(header, content.length),
+    level: 6,
+    exact: false,
+    perms: 0o644,
+    chmod: false,
+    mtimeZero: false,
+    ext: '.filez',
+    objectsDir: join(dir, 'objects'),
+    stagingDir: join(dir, 'staging'),
+    absent: null,
+    ...over,
+  });
+  return { dir, content, job, csum: contentChecksum(header, content) };
+}
+
+async function run(job: ContentJob) {
+  const p = stageContentOnWorker(job);
+  expect(p).not.toBeNull();
+  return p!;
+}
+
+describe('content workers', () => {
+  it('writes an archive object: checksum, header + raw deflate body, O_EXCL dedup', async () => {
+    const { dir, content, job, csum } = setup();
+    const r = await run(job());
+    expect(r.state).toBe('written');
+    expect(r.checksum).toBe(csum);
+    const path = join(dir, 'staging', csum.slice(0, 2), `${csum.slice(2)}.filez`);
+    const bytes = readFileSync(path);
+    expect(bytes.length).toBe(r.bytes);
+    const hdr = encodeArchiveHeader(header, content.length);
+    expect(bytes.subarray(0, hdr.length)).toEqual(Buffer.from(hdr));
+    expect(new Uint8Array(inflateRawSync(bytes.subarray(hdr.length)))).toEqual(content);
+    expect((await run(job())).state).toBe('staged'); // already staged: not compressed again
+  });
+
+  it('bare objects: bytes as they are, exact permissions and mtime 0', async () => {
+    const { dir, content, job, csum } = setup();
+    const r = await run(job({ archiveHeader: null, ext: '.file', perms: 0o775, chmod: true, mtimeZero: true }));
+    expect(r.state).toBe('written');
+    const path = join(dir, 'staging', csum.slice(0, 2), `${csum.slice(2)}.file`);
+    expect(new Uint8Array(readFileSync(path))).toEqual(content);
+    const st = statSync(path);
+    expect(st.mode & 0o7777).toBe(0o775);
+    expect(st.mtimeMs).toBe(0);
+  });
+
+  it('finds objects already stored unless their prefix directory was absent', async () => {
+    const { dir, job, csum } = setup();
+    mkdirSync(join(dir, 'objects', csum.slice(0, 2)));
+    writeFileSync(join(dir, 'objects', csum.slice(0, 2), `${csum.slice(2)}.filez`), 'x');
+    expect((await run(job())).state).toBe('exists');
+    const absent = new Uint8Array(256).fill(1); // "objects/XX was absent": no lookup
+    expect((await run(job({ absent }))).state).toBe('written');
+  });
+
+  it('reports a file whose size changed, and fs errors with their code', async () => {
+    const { dir, job } = setup();
+    expect((await run(job({ size: 49_999 }))).state).toBe('changed');
+    expect((await run(job({ size: 50_001 }))).state).toBe('changed');
+    expect(existsSync(join(dir, 'staging')) && readFileSync(join(dir, 'f')).length).toBe(50_000);
+    await expect(run(job({ path: join(dir, 'missing') }))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
