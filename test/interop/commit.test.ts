@@ -15,7 +15,7 @@ import type { RepoMode } from '../../src/format/object-type.js';
 
 const TS = '2020-01-01 00:00:00 +0000';
 
-async function both(mode: RepoMode, tree: string, extraOstree: string[], extraOurs: Parameters<typeof commit>[1]) {
+async function both(mode: RepoMode, tree: string, extraOstree: string[], extraOurs: Omit<Parameters<typeof commit>[1], 'trees'>) {
   const dir = tmpdir();
   const theirs = join(dir, 'theirs');
   const ours = join(dir, 'ours');
