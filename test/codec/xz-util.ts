@@ -8,7 +8,7 @@ export const XZ = ['/usr/bin/xz', '/bin/xz'].find((p) => existsSync(p));
 if (!XZ && process.env.CI) throw new Error('xz CLI is required under CI');
 if (!XZ) console.warn('skipping xz interop tests: xz CLI not found');
 // Under CI the tools are installed by .ci/run; never skip there.
-export const itXz: typeof it = XZ || process.env.CI ? it : it.skip;
+export const itXz = (XZ || process.env.CI ? it : it.skip) as typeof it;
 
 export function xz(args: string[], input: Uint8Array): Buffer {
   const r = spawnSync(XZ!, ['-T1', ...args], { input, maxBuffer: 1 << 28 });
