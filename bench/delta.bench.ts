@@ -62,13 +62,14 @@ function mutate(tree: string, n: number): number {
 }
 
 async function child(): Promise<void> {
-  const [repoPath, from, to, out, workers] = process.argv.slice(3);
+  const [repoPath, from, to, out, workers, helpers] = process.argv.slice(3);
   const repo = await Repo.open(repoPath!);
   await generateStaticDelta(repo, {
     from: from === 'empty' ? null : from!,
     to: to!,
     filename: out === '-' ? undefined : join(out!, 'superblock'),
     workers: Number(workers),
+    matchHelpers: helpers !== '0',
     workerUrl: import.meta.url,
   });
 }

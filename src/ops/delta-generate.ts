@@ -100,6 +100,12 @@ export interface GenerateDeltaOptions {
    * bytes on the benchmark tree, ~+10 % on text or shared libraries. Default false.
    */
   parallelBlocks?: boolean;
+  /**
+   * With workers, parts of 1 MiB or more are compressed by two threads each: the xz match finder
+   * on a helper thread ahead of the parser (identical output). Default true; false = one thread per
+   * part.
+   */
+  matchHelpers?: boolean;
   /** Module URL to start compression workers from (see `delta-compress.ts`). */
   workerUrl?: CompressPoolOptions['workerUrl'];
   signal?: AbortSignal;
@@ -468,7 +474,8 @@ export async function generateStaticDelta(repo: Repo, opts: GenerateDeltaOptions
   // the pool is created once the scan has sized the work (see SMALL_DELTA_BYTES)
   let pool: CompressPool | null = null;
   const getPool = (small: boolean): CompressPool =>
-    (pool ??= createCompressPool({ workers: small ? 0 : opts.workers, workerUrl: opts.workerUrl, splitBlocks: opts.parallelBlocks === true }));
+    (pool ??= createCompressPool({ workers: small ? 0 : opts.workers, workerUrl: opts.workerUrl, splitBlocks: opts.parallelBlocks === true,
+      helpers: opts.matchHelpers === false ? 0 : undefined }));
   try {
     return await generateWithPool(repo, opts, getPool, toCommitBytes, { minFallback, maxBsdiff, maxChunk, useBsdiff, endianness });
   } finally {
