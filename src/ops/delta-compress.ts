@@ -172,7 +172,7 @@ export interface CompressPoolOptions {
   splitBlocks?: boolean;
   /**
    * Match-finder helper threads (see {@link RING_MIN}); default one per worker, 0 turns them off.
-   * Only used with workers.
+   * Only used with workers. (`generateStaticDelta` passes 0 unless `matchHelpers` is set.)
    */
   helpers?: number;
 }

@@ -101,9 +101,10 @@ export interface GenerateDeltaOptions {
    */
   parallelBlocks?: boolean;
   /**
-   * With workers, parts of 1 MiB or more are compressed by two threads each: the xz match finder
-   * on a helper thread ahead of the parser (identical output). Default true; false = one thread per
-   * part.
+   * With workers, compress parts of 1 MiB or more with two threads each: the xz match finder on a
+   * helper thread ahead of the parser (identical output). Default false: on the benchmark machine
+   * (2 cores shared with other jobs) it cost 10–25 % more CPU and did not reliably cut wall time;
+   * see docs/performance.md "Static deltas".
    */
   matchHelpers?: boolean;
   /** Module URL to start compression workers from (see `delta-compress.ts`). */
@@ -475,7 +476,7 @@ export async function generateStaticDelta(repo: Repo, opts: GenerateDeltaOptions
   let pool: CompressPool | null = null;
   const getPool = (small: boolean): CompressPool =>
     (pool ??= createCompressPool({ workers: small ? 0 : opts.workers, workerUrl: opts.workerUrl, splitBlocks: opts.parallelBlocks === true,
-      helpers: opts.matchHelpers === false ? 0 : undefined }));
+      helpers: opts.matchHelpers === true ? undefined : 0 }));
   try {
     return await generateWithPool(repo, opts, getPool, toCommitBytes, { minFallback, maxBsdiff, maxChunk, useBsdiff, endianness });
   } finally {
