@@ -9,7 +9,8 @@
  * only acts on the main thread). ostree writes with `--filename` into a scratch dir, ours into the repo's `deltas/` (so that
  * `ostree static-delta show` can check it).
  *
- * Usage: `node bench/run.mjs delta [-- --mb=100 --changes=300 --workers=N]`.
+ * Usage: `node bench/run.mjs delta [-- --mb=100 --changes=300 --workers=N --helpers=1]` (`--helpers=1`:
+ * `matchHelpers`, the xz match finder of each large part on its own thread).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, cpSync } from 'node:fs';
@@ -62,13 +63,14 @@ function mutate(tree: string, n: number): number {
 }
 
 async function child(): Promise<void> {
-  const [repoPath, from, to, out, workers] = process.argv.slice(3);
+  const [repoPath, from, to, out, workers, helpers] = process.argv.slice(3);
   const repo = await Repo.open(repoPath!);
   await generateStaticDelta(repo, {
     from: from === 'empty' ? null : from!,
     to: to!,
     filename: out === '-' ? undefined : join(out!, 'superblock'),
     workers: Number(workers),
+    matchHelpers: helpers === '1',
     workerUrl: import.meta.url,
   });
 }
@@ -77,6 +79,7 @@ async function main(): Promise<void> {
   const mb = arg('mb', 100);
   const changes = arg('changes', 300);
   const workers = arg('workers', availableParallelism());
+  const helpers = arg('helpers', 0);
   const self = fileURLToPath(import.meta.url);
   const { dir, cleanup } = scratchDir('ostree-ts-delta-bench-');
   try {
@@ -90,14 +93,14 @@ async function main(): Promise<void> {
     cpSync(v1, v2, { recursive: true, verbatimSymlinks: true });
     const changed = mutate(v2, changes);
     const c2 = sh(['ostree', `--repo=${repo}`, 'commit', '-b', 'main', ...ts, v2]);
-    console.log(`tree: ${stats.files} files, ${(stats.bytes / 1e6).toFixed(1)} MB; changed ${changed} files; workers=${workers}; cores=${availableParallelism()} load=${loadavg()[0]!.toFixed(1)}`);
+    console.log(`tree: ${stats.files} files, ${(stats.bytes / 1e6).toFixed(1)} MB; changed ${changed} files; workers=${workers}; helpers=${helpers}; cores=${availableParallelism()} load=${loadavg()[0]!.toFixed(1)}`);
     const rows: Row[] = [];
     for (const [name, from, to] of [['from-empty', 'empty', c1], ['from→to', c1, c2]] as const) {
       const theirsDir = join(dir, `theirs-${rows.length}`);
       const oursDir = join(repo, deltaDirPath(from === 'empty' ? null : from, to));
       mkdirSync(theirsDir);
       const theirs = timeCommand(['ostree', `--repo=${repo}`, 'static-delta', 'generate', ...(from === 'empty' ? ['--empty'] : [`--from=${from}`]), `--to=${to}`, `--filename=${join(theirsDir, 'superblock')}`]);
-      const ours = timeCommand([process.execPath, self, '--child', repo, from, to, '-', String(workers)]);
+      const ours = timeCommand([process.execPath, self, '--child', repo, from, to, '-', String(workers), String(helpers)]);
       const so = dirSize(oursDir);
       const st = dirSize(theirsDir);
       rows.push({ name, ours, theirs, extra: { oursBytes: so, theirsBytes: st, bytesRatio: (so / st).toFixed(3), parts: readdirSync(oursDir).length - 1 } });

@@ -24,7 +24,9 @@ import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import { bsdiff } from '../codec/bsdiff.js';
 import { compareRollsums, rollsumWorthwhile, type RollsumMatches } from '../codec/rollsum.js';
-import { xzCompress, xzCompressBlock, xzJoinBlocks, type XzBlock } from '../codec/xz/index.js';
+import {
+  abortMatchRing, xzCompress, xzCompressBlock, xzCreateMatchRing, xzJoinBlocks, xzProduceMatches, type XzBlock,
+} from '../codec/xz/index.js';
 
 /** Compression settings of delta parts (`_ostree_lzma_compressor_new()`: preset 8, CRC64). */
 export const DELTA_XZ_PRESET = 8;
@@ -42,6 +44,13 @@ const MARKER = 'ostreeTsDeltaXzWorker';
 export const BLOCK_TARGET = 12 * 1024 * 1024;
 
 /** Number of xz blocks a payload of `length` bytes is cut into with `workers` workers and `split`. */
+/**
+ * A payload at least this large is compressed by two threads when a helper is free: the xz match
+ * finder runs on a helper thread ahead of the parser and range coder (`XzCompressOptions.matchRing`;
+ * same output). Below it, the helper's start-up and cold code are not worth it.
+ */
+export const RING_MIN = 1 << 20;
+
 export function deltaBlockCount(length: number, workers: number, split = true): number {
   return split && workers >= 2 && length > BLOCK_TARGET ? Math.ceil(length / BLOCK_TARGET) : 1;
 }
@@ -55,6 +64,10 @@ interface Job {
   old?: Uint8Array;
   /** With `old`: first the rollsum check; bsdiff only when rollsum is not worthwhile and this is set. */
   similar?: { bsdiff: boolean };
+  /** Compress with the matches a helper writes into this ring. */
+  matchRing?: SharedArrayBuffer;
+  /** Helper job: run the match finder over `payload` into `matchRing`. */
+  produce?: boolean;
 }
 
 /** What {@link CompressPool.similar} decided for one modified file. */
@@ -81,8 +94,8 @@ interface Reply {
 }
 
 /** Compress a part payload in the current thread (xz preset 8, CRC64, one block). */
-export function compressDeltaPayload(payload: Uint8Array): Uint8Array {
-  return xzCompress(payload, { preset: DELTA_XZ_PRESET, check: 'crc64' });
+export function compressDeltaPayload(payload: Uint8Array, matchRing?: SharedArrayBuffer): Uint8Array {
+  return xzCompress(payload, { preset: DELTA_XZ_PRESET, check: 'crc64', matchRing });
 }
 
 /**
@@ -106,7 +119,10 @@ function serve(port: MessagePort, warm: boolean): void {
   if (warm) warmUp();
   port.on('message', (job: Job) => {
     try {
-      if (job.old !== undefined && job.similar) {
+      if (job.produce && job.matchRing) {
+        xzProduceMatches(job.payload, job.matchRing, { preset: DELTA_XZ_PRESET });
+        port.postMessage({ id: job.id } satisfies Reply);
+      } else if (job.old !== undefined && job.similar) {
         const similar = decideSimilar(job.old, job.payload, job.similar.bsdiff);
         port.postMessage({ id: job.id, similar } satisfies Reply, similar.patch ? [similar.patch.buffer as ArrayBuffer] : []);
       } else if (job.old !== undefined) {
@@ -116,10 +132,11 @@ function serve(port: MessagePort, warm: boolean): void {
         const block = xzCompressBlock(job.payload, { preset: DELTA_XZ_PRESET, check: 'crc64' });
         port.postMessage({ id: job.id, block } satisfies Reply, [block.bytes.buffer as ArrayBuffer]);
       } else {
-        const out = compressDeltaPayload(job.payload);
+        const out = compressDeltaPayload(job.payload, job.matchRing);
         port.postMessage({ id: job.id, out } satisfies Reply, [out.buffer as ArrayBuffer]);
       }
     } catch (e) {
+      if (job.matchRing) abortMatchRing(job.matchRing);
       port.postMessage({ id: job.id, error: (e as Error)?.message ?? String(e) } satisfies Reply);
     }
   });
@@ -153,6 +170,11 @@ export interface CompressPoolOptions {
   workerUrl?: URL | string;
   /** Cut payloads over {@link BLOCK_TARGET} into parallel xz blocks (faster, larger). Default false. */
   splitBlocks?: boolean;
+  /**
+   * Match-finder helper threads (see {@link RING_MIN}); default one per worker, 0 turns them off.
+   * Only used with workers. (`generateStaticDelta` passes 0 unless `matchHelpers` is set.)
+   */
+  helpers?: number;
 }
 
 function ownModuleUrl(): URL | null {
@@ -196,37 +218,65 @@ export function createCompressPool(opts: CompressPoolOptions = {}): CompressPool
   if (!Number.isInteger(n) || n < 0) throw new RangeError('createCompressPool: workers must be a non-negative integer');
   const url = opts.workerUrl !== undefined ? new URL(String(opts.workerUrl)) : ownModuleUrl();
   if (n === 0 || url === null) return mainThreadPool();
-  const workers: Array<{ w: Worker; busy: boolean }> = [];
+  const nHelpers = opts.helpers ?? n;
+  if (!Number.isInteger(nHelpers) || nHelpers < 0) throw new RangeError('createCompressPool: helpers must be a non-negative integer');
+  // workers[0 … n) compress; workers[n …) are match-finder helpers
+  const workers: Array<{ w: Worker; busy: boolean; ring?: SharedArrayBuffer }> = [];
   type Settle = { resolve: (r: Reply) => void; reject: (e: unknown) => void };
   const pending = new Map<number, Settle & { worker: number }>();
   const queue: Array<{ job: Job } & Settle> = [];
   let nextId = 0;
   let failed: unknown = null;
+  const post = (i: number, job: Job, settle: Settle): void => {
+    const slot = workers[i]!;
+    slot.busy = true;
+    slot.ring = job.matchRing;
+    pending.set(job.id, { ...settle, worker: i });
+    const buf = job.payload.buffer;
+    const whole = buf instanceof ArrayBuffer && job.payload.byteOffset === 0 && job.payload.byteLength === buf.byteLength;
+    slot.w.postMessage(job, whole && job.old === undefined ? [buf] : []);
+  };
   const dispatch = (): void => {
-    for (let i = 0; i < workers.length && queue.length > 0; i++) {
-      const slot = workers[i]!;
-      if (slot.busy) continue;
+    for (let i = 0; i < n && queue.length > 0; i++) {
+      if (workers[i]!.busy) continue;
       const q = queue.shift()!;
-      slot.busy = true;
-      pending.set(q.job.id, { resolve: q.resolve, reject: q.reject, worker: i });
-      const buf = q.job.payload.buffer as ArrayBuffer;
-      const whole = q.job.payload.byteOffset === 0 && q.job.payload.byteLength === buf.byteLength;
-      slot.w.postMessage(q.job, whole && q.job.old === undefined ? [buf] : []);
+      const job = q.job;
+      const plain = job.old === undefined && !job.block;
+      const h = plain && job.payload.length >= RING_MIN ? workers.findIndex((s, k) => k >= n && !s.busy) : -1;
+      if (h >= 0) {
+        // both threads read the payload from shared memory
+        const shared = new Uint8Array(new SharedArrayBuffer(job.payload.length));
+        shared.set(job.payload);
+        const ring = xzCreateMatchRing();
+        post(h, { id: nextId++, payload: shared, matchRing: ring, produce: true }, { resolve: () => undefined, reject: () => undefined });
+        post(i, { ...job, payload: shared, matchRing: ring }, q);
+      } else {
+        post(i, job, q);
+      }
     }
   };
-  for (let i = 0; i < n; i++) {
-    const w = new Worker(url, { workerData: { [MARKER]: true, warm: i === 0 } });
+  for (let i = 0; i < n + nHelpers; i++) {
+    const w = new Worker(url, { workerData: { [MARKER]: true, warm: i === 0 || i === n } });
     w.on('message', (r: Reply) => {
       const p = pending.get(r.id);
       if (!p) return;
       pending.delete(r.id);
       workers[p.worker]!.busy = false;
+      workers[p.worker]!.ring = undefined;
       if (r.error !== undefined) p.reject(new Error(`delta part compression failed: ${r.error}`));
       else p.resolve(r);
       dispatch();
     });
     w.on('error', (e) => {
+      const ring = workers[i]!.ring;
+      if (i >= n) {
+        // a helper died: its consumer fails through the ring; the pool carries on without it
+        if (ring) abortMatchRing(ring);
+        for (const [id, p] of pending) if (p.worker === i) pending.delete(id);
+        return;
+      }
       failed = e;
+      if (ring) abortMatchRing(ring);
       for (const [id, p] of pending) if (p.worker === i) {
         pending.delete(id);
         p.reject(e);

@@ -100,6 +100,13 @@ export interface GenerateDeltaOptions {
    * bytes on the benchmark tree, ~+10 % on text or shared libraries. Default false.
    */
   parallelBlocks?: boolean;
+  /**
+   * With workers, compress parts of 1 MiB or more with two threads each: the xz match finder on a
+   * helper thread ahead of the parser (identical output). Default false: on the benchmark machine
+   * (2 cores shared with other jobs) it cost 10–25 % more CPU and did not reliably cut wall time;
+   * see docs/performance.md "Static deltas".
+   */
+  matchHelpers?: boolean;
   /** Module URL to start compression workers from (see `delta-compress.ts`). */
   workerUrl?: CompressPoolOptions['workerUrl'];
   signal?: AbortSignal;
@@ -468,7 +475,8 @@ export async function generateStaticDelta(repo: Repo, opts: GenerateDeltaOptions
   // the pool is created once the scan has sized the work (see SMALL_DELTA_BYTES)
   let pool: CompressPool | null = null;
   const getPool = (small: boolean): CompressPool =>
-    (pool ??= createCompressPool({ workers: small ? 0 : opts.workers, workerUrl: opts.workerUrl, splitBlocks: opts.parallelBlocks === true }));
+    (pool ??= createCompressPool({ workers: small ? 0 : opts.workers, workerUrl: opts.workerUrl, splitBlocks: opts.parallelBlocks === true,
+      helpers: opts.matchHelpers === true ? undefined : 0 }));
   try {
     return await generateWithPool(repo, opts, getPool, toCommitBytes, { minFallback, maxBsdiff, maxChunk, useBsdiff, endianness });
   } finally {

@@ -10,7 +10,8 @@
  */
 import { crc32, computeCheck, checkSize } from './crc.js';
 import { XZ_HEADER_MAGIC } from './decoder.js';
-import { encodeLzma2, type LzmaParams } from './lzma-encoder.js';
+import { createMatchFinder, encodeLzma2, type LzmaParams } from './lzma-encoder.js';
+import { MatchRingReader, createMatchRing, fillMatchRing } from './match-ring.js';
 import { lzma2DictByte, lzma2DictSize } from './model.js';
 
 /** Check types {@link xzCompress} can write. */
@@ -24,6 +25,12 @@ export interface XzCompressOptions {
   extreme?: boolean;
   /** Integrity check (default `'crc64'`, as xz and OSTree). */
   check?: XzCheck;
+  /**
+   * Take the matches from this ring (`createMatchRing`), filled at the same time on another thread
+   * by {@link xzProduceMatches} over the same data and options, instead of running the match finder
+   * here. Only for a single block ({@link xzCompress}, {@link xzCompressBlock}); output is identical.
+   */
+  matchRing?: SharedArrayBuffer;
 }
 
 const CHECK_IDS: Record<XzCheck, number> = { none: 0, crc32: 1, crc64: 4, sha256: 10 };
@@ -83,6 +90,31 @@ export interface XzBlock {
   check: XzCheck;
 }
 
+/** Encoder parameters and the block header's dictionary byte for an input of `length` bytes. */
+function blockParams(length: number, opts: XzCompressOptions): { params: LzmaParams; dictByte: number } {
+  const params = presetParams(opts.preset ?? 6, opts.extreme ?? false);
+  const dictByte = lzma2DictByte(Math.max(4096, Math.min(params.dictSize, length)));
+  params.dictSize = Math.min(params.dictSize, lzma2DictSize(dictByte));
+  return { params, dictByte };
+}
+
+/** A ring for {@link XzCompressOptions.matchRing} (8 MiB of shared memory). */
+export function xzCreateMatchRing(): SharedArrayBuffer {
+  return createMatchRing();
+}
+
+/**
+ * Producer side of {@link XzCompressOptions.matchRing}: run, on this thread, the match finder that
+ * `xzCompress(data, opts)` would run, writing its results into `ring` while the compressing thread
+ * reads them. Returns when every position is done, or early when the consumer has finished or
+ * the ring was aborted (`abortMatchRing`); on an exception the ring is aborted.
+ */
+export function xzProduceMatches(data: Uint8Array, ring: SharedArrayBuffer, opts: XzCompressOptions = {}): void {
+  if (data.length === 0) return;
+  const { params } = blockParams(data.length, opts);
+  fillMatchRing(createMatchFinder(data, params), data.length, ring, Math.min(params.niceLen, 273), params.depth);
+}
+
 function checkIdOf(checkName: XzCheck): number {
   const checkId = CHECK_IDS[checkName];
   if (checkId === undefined) throw new RangeError(`xzCompress: unknown check ${String(checkName)}`);
@@ -98,12 +130,20 @@ export function xzCompressBlock(data: Uint8Array, opts: XzCompressOptions = {}):
   if (!(data instanceof Uint8Array)) throw new TypeError('xzCompressBlock: data must be a Uint8Array');
   if (data.length === 0) throw new RangeError('xzCompressBlock: data must not be empty');
   if (data.length >= 0x7fff0000) throw new RangeError('xzCompress: input must be smaller than 2 GiB');
-  const params = presetParams(opts.preset ?? 6, opts.extreme ?? false);
+  const { params, dictByte } = blockParams(data.length, opts);
   const checkName = opts.check ?? 'crc64';
   const checkId = checkIdOf(checkName);
-  const dictByte = lzma2DictByte(Math.max(4096, Math.min(params.dictSize, data.length)));
-  params.dictSize = Math.min(params.dictSize, lzma2DictSize(dictByte));
-  const lz = encodeLzma2(data, params);
+  let lz: Uint8Array;
+  if (opts.matchRing) {
+    const reader = new MatchRingReader(opts.matchRing, data.length, Math.min(params.niceLen, 273), params.depth);
+    try {
+      lz = encodeLzma2(data, params, reader);
+    } finally {
+      reader.finish();
+    }
+  } else {
+    lz = encodeLzma2(data, params);
+  }
   // Block header: size, flags (1 filter, both sizes present), sizes, LZMA2 filter flags, padding, CRC32.
   const bh: number[] = [0, 0xc0];
   putVarint(bh, lz.length);

@@ -4,6 +4,9 @@
  * @module
  */
 export { xzDecompress, type XzDecompressOptions } from './decoder.js';
-export { xzCompress, xzCompressBlock, xzJoinBlocks, presetParams, type XzCompressOptions, type XzCheck, type XzBlock } from './encoder.js';
+export {
+  xzCompress, xzCompressBlock, xzJoinBlocks, presetParams, xzCreateMatchRing, xzProduceMatches, type XzCompressOptions, type XzCheck, type XzBlock,
+} from './encoder.js';
+export { abortMatchRing } from './match-ring.js';
 export type { LzmaParams } from './lzma-encoder.js';
 export { crc32, crc64, sha256 } from './crc.js';

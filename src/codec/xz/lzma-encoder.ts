@@ -63,8 +63,18 @@ function matchLen(buf: Uint8Array, a: number, b: number, limit: number): number 
  *
  * `params.dictSize` bounds match distances; the caller declares it in the block header.
  */
-export function encodeLzma2(buf: Uint8Array, params: LzmaParams): Uint8Array {
-  return new Lzma2Encoder(buf, params).run();
+export function encodeLzma2(buf: Uint8Array, params: LzmaParams, mf?: MatchFinder): Uint8Array {
+  return new Lzma2Encoder(buf, params, mf).run();
+}
+
+/**
+ * The match finder {@link encodeLzma2} uses for `buf` with `params` (cyclic over
+ * min(dictionary, input) + 1 positions): also what a match-ring producer must run to feed it.
+ */
+export function createMatchFinder(buf: Uint8Array, params: LzmaParams): MatchFinder {
+  const nice = Math.min(params.niceLen, MATCH_LEN_MAX);
+  const window = Math.min(params.dictSize, buf.length) + 1;
+  return params.mf === 'bt4' ? new Bt4(buf, window, nice, params.depth) : new Hc4(buf, window, nice, params.depth);
 }
 
 class Lzma2Encoder {
@@ -122,7 +132,7 @@ class Lzma2Encoder {
   private readonly repLens = new Int32Array(4);
   private readonly stack = new Int32Array(2 * (OPTS + 8));
 
-  constructor(private readonly buf: Uint8Array, private readonly p: LzmaParams) {
+  constructor(private readonly buf: Uint8Array, private readonly p: LzmaParams, mf?: MatchFinder) {
     this.n = buf.length;
     this.lc = p.lc;
     this.lpMask = (1 << p.lp) - 1;
@@ -130,7 +140,7 @@ class Lzma2Encoder {
     this.nice = Math.min(p.niceLen, MATCH_LEN_MAX);
     this.probs = new Uint16Array(probCount(p.lc, p.lp));
     const window = Math.min(p.dictSize, this.n) + 1;
-    this.mf = p.mf === 'bt4' ? new Bt4(buf, window, this.nice, p.depth) : new Hc4(buf, window, this.nice, p.depth);
+    this.mf = mf ?? createMatchFinder(buf, p);
     this.lenPrices = new Int32Array(16 * LEN_STRIDE);
     this.repLenPrices = new Int32Array(16 * LEN_STRIDE);
     let slots = 1;
