@@ -12,7 +12,7 @@ import { inflateRaw } from 'node:zlib';
 import { deflateRawBytes, createRawDeflater, type DeflateFlavour } from './deflate.js';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { promises as fsp, createReadStream, createWriteStream, chmodSync, lstatSync, utimesSync, writeFileSync } from 'node:fs';
+import { promises as fsp, createReadStream, createWriteStream, lstatSync, mkdirSync, renameSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { OstreeError } from '../errors.js';
 import { isChecksum, validateChecksum } from '../format/checksum.js';
@@ -30,7 +30,7 @@ import {
   type FileHeader,
 } from '../format/file-header.js';
 import { validateCollectionId } from '../format/names.js';
-import { NodeStorage, isAbsent, tmpSuffix, type Storage } from './storage.js';
+import { NodeStorage, isAbsent, tmpSuffix, writeAtomicSync, writeNewFileSync, type Storage } from './storage.js';
 import { lockRepo, type HeldLock } from './lock.js';
 import { listRefs, readRef, writeRef, parseRefLocation, type ListedRef, type RefLocation } from './refs.js';
 
@@ -217,7 +217,10 @@ export class Repo {
   async hasObject(checksum: string, type: ObjectType): Promise<boolean> {
     validateChecksum(checksum);
     if (this.tx?.has(checksum, type)) return true;
-    if (await this.storage.lstat(this.objectPath(checksum, type))) return true;
+    if (this.storage instanceof NodeStorage) {
+      // a synchronous lstat is a few µs; the promise API costs a thread-pool round trip per object
+      if (lstatExists(this.storage.resolve(this.objectPath(checksum, type)))) return true;
+    } else if (await this.storage.lstat(this.objectPath(checksum, type))) return true;
     const parent = await this.parent();
     return parent ? parent.hasObject(checksum, type) : false;
   }
@@ -401,6 +404,9 @@ export class Repo {
   private async putObject(checksum: string, type: ObjectType, bytes: Uint8Array, mode = 0o644): Promise<void> {
     if (this.tx) {
       await this.tx.stage(checksum, type, bytes, mode);
+    } else if (this.storage instanceof NodeStorage) {
+      // temporary file + rename, synchronously (see writeNewFileSync); mtime 0 for bare-family content
+      writeAtomicSync(this.storage.resolve(this.objectPath(checksum, type)), bytes, { mode, zeroTimes: this.mode !== 'archive' && !isMeta(type) });
     } else {
       await this.storage.writeAtomic(this.objectPath(checksum, type), bytes, { mode });
       // bare-family content objects carry mtime 0 (OSTREE_TIMESTAMP), as inside a transaction
@@ -722,14 +728,15 @@ class Transaction {
   async stage(checksum: string, type: ObjectType, bytes: Uint8Array, mode: number): Promise<void> {
     const rel = loosePath(checksum, type, this.mode).slice('objects/'.length);
     await this.ensureDir(rel.slice(0, 2));
+    const key = this.key(checksum, type);
+    // staged meanwhile by a concurrent writer of the same object (same checksum ⇒ same bytes)
+    if (this.staged.has(key)) return;
     const path = `${this.dir}/${rel}`;
     const full = this.storage.resolve(path);
-    // Synchronous: one open/write/close of an in-memory buffer costs far less than three
-    // thread-pool round trips (the commit benchmark writes thousands of these).
-    writeFileSync(full, bytes, { mode });
-    if ((mode & 0o7000) !== 0 || (mode & 0o777) !== (mode & ~process.umask() & 0o777)) chmodSync(full, mode);
-    if (this.mode !== 'archive' && !isMeta(type)) utimesSync(full, 0, 0);
-    this.staged.set(this.key(checksum, type), path);
+    // Synchronous: open(O_CREAT|O_EXCL) + write + fchmod/futimes through the descriptor + close
+    // costs far less than thread-pool round trips (commits and pulls write thousands of these).
+    writeNewFileSync(full, bytes, { mode, zeroTimes: this.mode !== 'archive' && !isMeta(type) });
+    this.staged.set(key, path);
   }
 
   /** Take an already-written temporary file (relative path) as the staged object. */
@@ -760,9 +767,19 @@ class Transaction {
     const rank = (t: ObjectType) => (t === ObjectType.COMMIT ? 3 : isMeta(t) ? 2 : 1);
     entries.sort((a, b) => rank(a.type) - rank(b.type));
     const made = new Set<string>();
+    const node = this.storage instanceof NodeStorage;
     for (const e of entries) {
       const dest = loosePath(e.checksum, e.type, mode);
       const sub = dest.slice(0, 'objects/xx'.length);
+      if (node) {
+        // synchronous: thousands of renames, each a thread-pool round trip with fs.promises
+        if (!made.has(sub)) {
+          mkdirSync(this.storage.resolve(sub), { recursive: true, mode: 0o775 });
+          made.add(sub);
+        }
+        renameSync(this.storage.resolve(e.path), this.storage.resolve(dest));
+        continue;
+      }
       if (!made.has(sub)) {
         await this.storage.mkdirp(sub);
         made.add(sub);
