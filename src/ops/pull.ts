@@ -839,7 +839,7 @@ async function fetchContent(ctx: PullContext, checksum: string): Promise<void> {
     const filez = await ctx.source.filez(checksum);
     if (filez === null) throw new OstreeError('OBJECT_NOT_FOUND', `Content object ${checksum} not found on the remote`, { data: { checksum } });
     await verifyFilez(checksum, filez);
-    if (!(await repo.hasObject(checksum, ObjectType.FILE))) await repo.storage.writeAtomic(repo.objectPath(checksum, ObjectType.FILE), filez);
+    await repo.writeVerifiedObjectBytes(checksum, ObjectType.FILE, filez);
     ctx.result.fetchedContent++;
     progress(ctx);
     return;

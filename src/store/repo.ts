@@ -393,6 +393,17 @@ export class Repo {
     await this.storage.writeAtomic(path, bytes, { mode: 0o644 });
   }
 
+  /**
+   * Store the bytes of an object exactly as given (e.g. a fetched `.filez` into an archive
+   * repository), staged when a transaction is open, else written atomically in place. The caller
+   * has verified them against `checksum`; nothing is written when the object is already present.
+   */
+  async writeVerifiedObjectBytes(checksum: string, type: ObjectType, bytes: Uint8Array): Promise<void> {
+    validateChecksum(checksum);
+    if (await this.hasObjectLocal(checksum, type)) return;
+    await this.putObject(checksum, type, bytes);
+  }
+
   private async hasObjectLocal(checksum: string, type: ObjectType): Promise<boolean> {
     if (this.tx?.has(checksum, type)) return true;
     if (this.tx?.prefixAbsent(checksum)) return false;
