@@ -30,7 +30,7 @@ import {
   type FileHeader,
 } from '../format/file-header.js';
 import { validateCollectionId } from '../format/names.js';
-import { NodeStorage, isAbsent, tmpSuffix, writeAtomicSync, writeNewFileSync, type Storage } from './storage.js';
+import { NodeStorage, isAbsent, tmpSuffix, writeAtomicFast, writeNewFile, type Storage } from './storage.js';
 import { lockRepo, type HeldLock } from './lock.js';
 import { listRefs, readRef, writeRef, parseRefLocation, type ListedRef, type RefLocation } from './refs.js';
 
@@ -416,8 +416,8 @@ export class Repo {
     if (this.tx) {
       await this.tx.stage(checksum, type, bytes, mode);
     } else if (this.storage instanceof NodeStorage) {
-      // temporary file + rename, synchronously (see writeNewFileSync); mtime 0 for bare-family content
-      writeAtomicSync(this.storage.resolve(this.objectPath(checksum, type)), bytes, { mode, zeroTimes: this.mode !== 'archive' && !isMeta(type) });
+      // temporary file + rename (see writeNewFile); mtime 0 for bare-family content
+      await writeAtomicFast(this.storage.resolve(this.objectPath(checksum, type)), bytes, { mode, zeroTimes: this.mode !== 'archive' && !isMeta(type) });
     } else {
       await this.storage.writeAtomic(this.objectPath(checksum, type), bytes, { mode });
       // bare-family content objects carry mtime 0 (OSTREE_TIMESTAMP), as inside a transaction
@@ -683,6 +683,8 @@ class Transaction {
   readonly stats: TransactionStats = { metadataTotal: 0, metadataWritten: 0, contentTotal: 0, contentWritten: 0, contentBytesWritten: 0 };
   readonly refs: Array<{ loc: RefLocation; checksum: string | null }> = [];
   private readonly staged = new Map<string, string>();
+  /** Objects whose staged file is being written (concurrent writers of one object wait for it). */
+  private readonly staging = new Map<string, Promise<void>>();
   private readonly dirsMade = new Set<string>();
   readonly dir: string;
 
@@ -740,14 +742,22 @@ class Transaction {
     const rel = loosePath(checksum, type, this.mode).slice('objects/'.length);
     await this.ensureDir(rel.slice(0, 2));
     const key = this.key(checksum, type);
-    // staged meanwhile by a concurrent writer of the same object (same checksum ⇒ same bytes)
+    // staged (or being staged) by a concurrent writer of the same object (same checksum ⇒ same bytes)
     if (this.staged.has(key)) return;
+    const pending = this.staging.get(key);
+    if (pending) return pending;
     const path = `${this.dir}/${rel}`;
     const full = this.storage.resolve(path);
-    // Synchronous: open(O_CREAT|O_EXCL) + write + fchmod/futimes through the descriptor + close
-    // costs far less than thread-pool round trips (commits and pulls write thousands of these).
-    writeNewFileSync(full, bytes, { mode, zeroTimes: this.mode !== 'archive' && !isMeta(type) });
-    this.staged.set(key, path);
+    // open(O_CREAT|O_EXCL) on the thread pool, then write + fchmod/futimes through the descriptor +
+    // close synchronously: one round trip per object (commits and pulls write thousands of these)
+    const p = writeNewFile(full, bytes, { mode, zeroTimes: this.mode !== 'archive' && !isMeta(type) });
+    this.staging.set(key, p);
+    try {
+      await p;
+      this.staged.set(key, path);
+    } finally {
+      this.staging.delete(key);
+    }
   }
 
   /** Take an already-written temporary file (relative path) as the staged object. */
