@@ -858,7 +858,9 @@ async function fetchContent(ctx: PullContext, checksum: string): Promise<void> {
 /** Walk a tree: fetch missing dirtrees/dirmetas/content with a bounded pool. */
 async function pullTree(ctx: PullContext, rootTree: string, rootMeta: string): Promise<void> {
   const { repo, opts } = ctx;
-  const pool = new Pool(Math.max(1, opts.concurrency ?? 8));
+  // twice as many tasks as parallel requests: while some tasks decompress and write their object,
+  // the others keep every request slot of the fetcher busy
+  const pool = new Pool(2 * Math.max(1, opts.concurrency ?? 8));
   const seen = new Set<string>();
   const visitMeta = (csum: string) => {
     const key = `${csum}.m`;

@@ -227,6 +227,7 @@ export class Repo {
 
   /** Size in bytes of the stored (loose or staged) object, or `null` when absent here. */
   async storedObjectSize(checksum: string, type: ObjectType): Promise<number | null> {
+    await this.tx?.ready(checksum, type);
     const path = this.tx?.stagedPath(checksum, type) ?? this.objectPath(checksum, type);
     return (await this.storage.lstat(path))?.size ?? null;
   }
@@ -234,6 +235,7 @@ export class Repo {
   /** Raw bytes of a metadata object, or `null` when absent (parent repo consulted). */
   async readMetadataBytes(type: ObjectType, checksum: string): Promise<Uint8Array | null> {
     validateChecksum(checksum);
+    await this.tx?.ready(checksum, type);
     const staged = this.tx?.stagedPath(checksum, type);
     const data = (staged ? await this.storage.read(staged) : null) ?? (await this.storage.read(this.objectPath(checksum, type)));
     if (data !== null) {
@@ -297,6 +299,7 @@ export class Repo {
    */
   async readContent(checksum: string): Promise<ContentObject> {
     validateChecksum(checksum);
+    await this.tx?.ready(checksum, ObjectType.FILE);
     const staged = this.tx?.stagedPath(checksum, ObjectType.FILE);
     const path = staged ?? this.objectPath(checksum, ObjectType.FILE);
     if (this.mode === 'archive') {
@@ -635,6 +638,7 @@ export class Repo {
     try {
       await tx.begin();
       const result = await fn(tx.stats);
+      await tx.flush();
       opts.signal?.throwIfAborted();
       if (tx.count > 0 && this.fsyncEnabled) await this.storage.syncFs();
       await tx.publish(this.mode);
@@ -642,6 +646,7 @@ export class Repo {
       return result;
     } finally {
       this.tx = null;
+      await tx.flush().catch(() => undefined);
       await tx.cleanup().catch(() => undefined);
       await lock?.release();
     }
@@ -678,13 +683,17 @@ async function withObjectContext<T>(checksum: string, kind: string, fn: () => Pr
   }
 }
 
+/** Staged object writes outstanding at once (write-behind in {@link Transaction.stage}). */
+const MAX_INFLIGHT = 16;
+
 /** Objects staged under `tmp/staging-*` until the transaction commits. */
 class Transaction {
   readonly stats: TransactionStats = { metadataTotal: 0, metadataWritten: 0, contentTotal: 0, contentWritten: 0, contentBytesWritten: 0 };
   readonly refs: Array<{ loc: RefLocation; checksum: string | null }> = [];
   private readonly staged = new Map<string, string>();
-  /** Objects whose staged file is being written (concurrent writers of one object wait for it). */
-  private readonly staging = new Map<string, Promise<void>>();
+  /** Staged objects whose file is still being written (see stage()). */
+  private readonly inflight = new Map<string, Promise<void>>();
+  private writeFailure: { e: unknown } | null = null;
   private readonly dirsMade = new Set<string>();
   readonly dir: string;
 
@@ -744,20 +753,45 @@ class Transaction {
     const key = this.key(checksum, type);
     // staged (or being staged) by a concurrent writer of the same object (same checksum ⇒ same bytes)
     if (this.staged.has(key)) return;
-    const pending = this.staging.get(key);
-    if (pending) return pending;
+    this.throwIfWriteFailed();
     const path = `${this.dir}/${rel}`;
     const full = this.storage.resolve(path);
     // open(O_CREAT|O_EXCL) on the thread pool, then write + fchmod/futimes through the descriptor +
-    // close synchronously: one round trip per object (commits and pulls write thousands of these)
-    const p = writeNewFile(full, bytes, { mode, zeroTimes: this.mode !== 'archive' && !isMeta(type) });
-    this.staging.set(key, p);
-    try {
-      await p;
-      this.staged.set(key, path);
-    } finally {
-      this.staging.delete(key);
-    }
+    // close synchronously: one round trip per object (commits and pulls write thousands of these).
+    // Write-behind: the caller goes on while the file is created; at most MAX_INFLIGHT writes (and
+    // their buffers) are outstanding, readers of a staged object wait for its write (ready()), and
+    // the transaction waits for all of them (flush()) before it syncs and publishes.
+    const p = writeNewFile(full, bytes, { mode, zeroTimes: this.mode !== 'archive' && !isMeta(type) }).then(
+      () => {
+        this.inflight.delete(key);
+      },
+      (e: unknown) => {
+        this.inflight.delete(key);
+        this.staged.delete(key);
+        this.writeFailure ??= { e };
+      },
+    );
+    this.staged.set(key, path);
+    this.inflight.set(key, p);
+    while (this.inflight.size >= MAX_INFLIGHT) await Promise.race(this.inflight.values());
+    this.throwIfWriteFailed();
+  }
+
+  private throwIfWriteFailed(): void {
+    if (this.writeFailure) throw this.writeFailure.e;
+  }
+
+  /** Wait until the staged file of this object (if it is being written) is complete. */
+  async ready(checksum: string, type: ObjectType): Promise<void> {
+    const p = this.inflight.get(this.key(checksum, type));
+    if (p) await p;
+    this.throwIfWriteFailed();
+  }
+
+  /** Wait for every staged write; rethrows the first write failure. */
+  async flush(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.all([...this.inflight.values()]);
+    this.throwIfWriteFailed();
   }
 
   /** Take an already-written temporary file (relative path) as the staged object. */
@@ -781,6 +815,7 @@ class Transaction {
 
   /** Move every staged object into `objects/` (metadata after content, commits last). */
   async publish(mode: RepoMode): Promise<void> {
+    await this.flush();
     const entries = [...this.staged.entries()].map(([k, path]) => {
       const dot = k.lastIndexOf('.');
       return { checksum: k.slice(0, dot), type: Number(k.slice(dot + 1)) as ObjectType, path };
