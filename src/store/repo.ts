@@ -12,7 +12,7 @@ import { inflateRaw } from 'node:zlib';
 import { deflateRawBytes, createRawDeflater, type DeflateFlavour } from './deflate.js';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { promises as fsp, createReadStream, createWriteStream, chmodSync, lstatSync, utimesSync, writeFileSync } from 'node:fs';
+import { promises as fsp, createReadStream, createWriteStream, lstatSync, mkdirSync, renameSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { OstreeError } from '../errors.js';
 import { isChecksum, validateChecksum } from '../format/checksum.js';
@@ -30,7 +30,7 @@ import {
   type FileHeader,
 } from '../format/file-header.js';
 import { validateCollectionId } from '../format/names.js';
-import { NodeStorage, isAbsent, tmpSuffix, type Storage } from './storage.js';
+import { NodeStorage, isAbsent, needsChmod, tmpSuffix, writeAtomicFast, writeNewFile, type Storage } from './storage.js';
 import { lockRepo, type HeldLock } from './lock.js';
 import { stageContentOnWorker, type ContentJob } from './content-pool.js';
 import { listRefs, readRef, writeRef, parseRefLocation, type ListedRef, type RefLocation } from './refs.js';
@@ -218,13 +218,17 @@ export class Repo {
   async hasObject(checksum: string, type: ObjectType): Promise<boolean> {
     validateChecksum(checksum);
     if (this.tx?.has(checksum, type)) return true;
-    if (await this.storage.lstat(this.objectPath(checksum, type))) return true;
+    if (this.storage instanceof NodeStorage) {
+      // a synchronous lstat is a few µs; the promise API costs a thread-pool round trip per object
+      if (lstatExists(this.storage.resolve(this.objectPath(checksum, type)))) return true;
+    } else if (await this.storage.lstat(this.objectPath(checksum, type))) return true;
     const parent = await this.parent();
     return parent ? parent.hasObject(checksum, type) : false;
   }
 
   /** Size in bytes of the stored (loose or staged) object, or `null` when absent here. */
   async storedObjectSize(checksum: string, type: ObjectType): Promise<number | null> {
+    await this.tx?.ready(checksum, type);
     const path = this.tx?.stagedPath(checksum, type) ?? this.objectPath(checksum, type);
     return (await this.storage.lstat(path))?.size ?? null;
   }
@@ -232,6 +236,7 @@ export class Repo {
   /** Raw bytes of a metadata object, or `null` when absent (parent repo consulted). */
   async readMetadataBytes(type: ObjectType, checksum: string): Promise<Uint8Array | null> {
     validateChecksum(checksum);
+    await this.tx?.ready(checksum, type);
     const staged = this.tx?.stagedPath(checksum, type);
     const data = (staged ? await this.storage.read(staged) : null) ?? (await this.storage.read(this.objectPath(checksum, type)));
     if (data !== null) {
@@ -295,6 +300,7 @@ export class Repo {
    */
   async readContent(checksum: string): Promise<ContentObject> {
     validateChecksum(checksum);
+    await this.tx?.ready(checksum, ObjectType.FILE);
     const staged = this.tx?.stagedPath(checksum, ObjectType.FILE);
     const path = staged ?? this.objectPath(checksum, ObjectType.FILE);
     if (this.mode === 'archive') {
@@ -391,6 +397,17 @@ export class Repo {
     await this.storage.writeAtomic(path, bytes, { mode: 0o644 });
   }
 
+  /**
+   * Store the bytes of an object exactly as given (e.g. a fetched `.filez` into an archive
+   * repository), staged when a transaction is open, else written atomically in place. The caller
+   * has verified them against `checksum`; nothing is written when the object is already present.
+   */
+  async writeVerifiedObjectBytes(checksum: string, type: ObjectType, bytes: Uint8Array): Promise<void> {
+    validateChecksum(checksum);
+    if (await this.hasObjectLocal(checksum, type)) return;
+    await this.putObject(checksum, type, bytes);
+  }
+
   private async hasObjectLocal(checksum: string, type: ObjectType): Promise<boolean> {
     if (this.tx?.has(checksum, type)) return true;
     if (this.tx?.prefixAbsent(checksum)) return false;
@@ -399,14 +416,19 @@ export class Repo {
     return (await this.storage.lstat(this.objectPath(checksum, type))) !== null;
   }
 
-  private async putObject(checksum: string, type: ObjectType, bytes: Uint8Array, mode = 0o644): Promise<void> {
+  /** Store an object's bytes; false when a concurrent writer had already staged it. */
+  private async putObject(checksum: string, type: ObjectType, bytes: Uint8Array, mode = 0o644): Promise<boolean> {
     if (this.tx) {
-      await this.tx.stage(checksum, type, bytes, mode);
+      return this.tx.stage(checksum, type, bytes, mode);
+    } else if (this.storage instanceof NodeStorage) {
+      // temporary file + rename (see writeNewFile); mtime 0 for bare-family content
+      await writeAtomicFast(this.storage.resolve(this.objectPath(checksum, type)), bytes, { mode, zeroTimes: this.mode !== 'archive' && !isMeta(type) });
     } else {
       await this.storage.writeAtomic(this.objectPath(checksum, type), bytes, { mode });
       // bare-family content objects carry mtime 0 (OSTREE_TIMESTAMP), as inside a transaction
       if (this.mode !== 'archive' && !isMeta(type)) await fsp.utimes(this.storage.resolve(this.objectPath(checksum, type)), 0, 0);
     }
+    return true;
   }
 
   /**
@@ -429,7 +451,7 @@ export class Repo {
       const out = new Uint8Array(hdr.byteLength + body.byteLength);
       out.set(hdr, 0);
       out.set(body, hdr.byteLength);
-      await this.putObject(csum, ObjectType.FILE, out);
+      if (!(await this.putObject(csum, ObjectType.FILE, out))) return csum;
       if (this.tx) this.tx.stats.contentBytesWritten += out.byteLength;
     } else if (this.mode === 'bare-user-only') {
       const perms = header.mode & 0o7777;
@@ -439,7 +461,7 @@ export class Repo {
       if (isLnk) {
         await this.putSymlinkObject(csum, header.symlinkTarget);
       } else {
-        await this.putObject(csum, ObjectType.FILE, content, perms);
+        if (!(await this.putObject(csum, ObjectType.FILE, content, perms))) return csum;
       }
       if (this.tx) this.tx.stats.contentBytesWritten += content.byteLength;
     } else {
@@ -540,18 +562,20 @@ export class Repo {
       level: this.zlibLevel,
       exact: this.deflateFlavour === 'exact',
       perms,
-      chmod: (perms & 0o7000) !== 0 || perms !== (perms & ~tx.umask & 0o777),
+      chmod: needsChmod(perms),
       mtimeZero: !archive,
       ext: archive ? '.filez' : '.file',
       objectsDir: this.storage.resolve('objects'),
       stagingDir: this.storage.resolve(tx.dir),
       absent: tx.absentMask(),
     };
+    tx.workersStage = true;
     const run = stageContentOnWorker(job);
     const r = run ? await run : null;
     if (!r || r.state === 'changed') return null;
     tx.stats.contentTotal++;
-    if (r.state !== 'written') return { checksum: r.checksum, stored: null };
+    // not counted when the in-thread path staged the same object meanwhile (it counted it)
+    if (r.state !== 'written' || tx.has(r.checksum, ObjectType.FILE)) return { checksum: r.checksum, stored: r.state === 'written' ? r.bytes : null };
     tx.recordStaged(r.checksum, ObjectType.FILE);
     tx.stats.contentWritten++;
     tx.stats.contentBytesWritten += r.bytes;
@@ -667,6 +691,7 @@ export class Repo {
     try {
       await tx.begin();
       const result = await fn(tx.stats);
+      await tx.flush();
       opts.signal?.throwIfAborted();
       if (tx.count > 0 && this.fsyncEnabled) await this.storage.syncFs();
       await tx.publish(this.mode);
@@ -674,6 +699,7 @@ export class Repo {
       return result;
     } finally {
       this.tx = null;
+      await tx.flush().catch(() => undefined);
       await tx.cleanup().catch(() => undefined);
       await lock?.release();
     }
@@ -710,11 +736,17 @@ async function withObjectContext<T>(checksum: string, kind: string, fn: () => Pr
   }
 }
 
+/** Staged object writes outstanding at once (write-behind in {@link Transaction.stage}). */
+const MAX_INFLIGHT = 16;
+
 /** Objects staged under `tmp/staging-*` until the transaction commits. */
 class Transaction {
   readonly stats: TransactionStats = { metadataTotal: 0, metadataWritten: 0, contentTotal: 0, contentWritten: 0, contentBytesWritten: 0 };
   readonly refs: Array<{ loc: RefLocation; checksum: string | null }> = [];
   private readonly staged = new Map<string, string>();
+  /** Staged objects whose file is still being written (see stage()). */
+  private readonly inflight = new Map<string, Promise<void>>();
+  private writeFailure: { e: unknown } | null = null;
   private readonly dirsMade = new Set<string>();
   readonly dir: string;
 
@@ -725,8 +757,8 @@ class Transaction {
    */
   private prefixes: Set<string> | null = null;
   private mask: Uint8Array | null = null;
-  /** The process umask when the transaction began (`process.umask()` costs two syscalls a call). */
-  readonly umask = process.umask();
+  /** Content workers write into the staging directory too (see {@link Repo.offloadContentFromPath}). */
+  workersStage = false;
 
   constructor(
     private readonly storage: Storage,
@@ -771,17 +803,57 @@ class Transaction {
     this.dirsMade.add(sub);
   }
 
-  async stage(checksum: string, type: ObjectType, bytes: Uint8Array, mode: number): Promise<void> {
+  /** Stage an object (write-behind, see below); false when it is already staged. */
+  async stage(checksum: string, type: ObjectType, bytes: Uint8Array, mode: number): Promise<boolean> {
     const rel = loosePath(checksum, type, this.mode).slice('objects/'.length);
     await this.ensureDir(rel.slice(0, 2));
+    const key = this.key(checksum, type);
+    // staged (or being staged) by a concurrent writer of the same object (same checksum ⇒ same bytes)
+    if (this.staged.has(key)) return false;
+    this.throwIfWriteFailed();
     const path = `${this.dir}/${rel}`;
     const full = this.storage.resolve(path);
-    // Synchronous: one open/write/close of an in-memory buffer costs far less than three
-    // thread-pool round trips (the commit benchmark writes thousands of these).
-    writeFileSync(full, bytes, { mode });
-    if ((mode & 0o7000) !== 0 || (mode & 0o777) !== (mode & ~this.umask & 0o777)) chmodSync(full, mode);
-    if (this.mode !== 'archive' && !isMeta(type)) utimesSync(full, 0, 0);
-    this.staged.set(this.key(checksum, type), path);
+    // open(O_CREAT|O_EXCL) on the thread pool, then write + fchmod/futimes through the descriptor +
+    // close synchronously: one round trip per object (commits and pulls write thousands of these).
+    // Write-behind: the caller goes on while the file is created; at most MAX_INFLIGHT writes (and
+    // their buffers) are outstanding, readers of a staged object wait for its write (ready()), and
+    // the transaction waits for all of them (flush()) before it syncs and publishes.
+    const p = writeNewFile(full, bytes, { mode, zeroTimes: this.mode !== 'archive' && !isMeta(type) }).then(
+      () => {
+        this.inflight.delete(key);
+      },
+      (e: unknown) => {
+        this.inflight.delete(key);
+        // EEXIST while content workers stage into this directory (content-pool.ts): a worker
+        // created this very object first — same checksum, same bytes; the caller awaits every
+        // worker job before the transaction publishes. Otherwise a file in the way is an error.
+        if (this.workersStage && type === ObjectType.FILE && (e as NodeJS.ErrnoException).code === 'EEXIST') return;
+        this.staged.delete(key);
+        this.writeFailure ??= { e };
+      },
+    );
+    this.staged.set(key, path);
+    this.inflight.set(key, p);
+    while (this.inflight.size >= MAX_INFLIGHT) await Promise.race(this.inflight.values());
+    this.throwIfWriteFailed();
+    return true;
+  }
+
+  private throwIfWriteFailed(): void {
+    if (this.writeFailure) throw this.writeFailure.e;
+  }
+
+  /** Wait until the staged file of this object (if it is being written) is complete. */
+  async ready(checksum: string, type: ObjectType): Promise<void> {
+    const p = this.inflight.get(this.key(checksum, type));
+    if (p) await p;
+    this.throwIfWriteFailed();
+  }
+
+  /** Wait for every staged write; rethrows the first write failure. */
+  async flush(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.all([...this.inflight.values()]);
+    this.throwIfWriteFailed();
   }
 
   /** 256 flags, 1 where `objects/XX` was absent when the transaction began; `null` if unknown. */
@@ -821,6 +893,7 @@ class Transaction {
 
   /** Move every staged object into `objects/` (metadata after content, commits last). */
   async publish(mode: RepoMode): Promise<void> {
+    await this.flush();
     const entries = [...this.staged.entries()].map(([k, path]) => {
       const dot = k.lastIndexOf('.');
       return { checksum: k.slice(0, dot), type: Number(k.slice(dot + 1)) as ObjectType, path };
@@ -828,9 +901,19 @@ class Transaction {
     const rank = (t: ObjectType) => (t === ObjectType.COMMIT ? 3 : isMeta(t) ? 2 : 1);
     entries.sort((a, b) => rank(a.type) - rank(b.type));
     const made = new Set<string>();
+    const node = this.storage instanceof NodeStorage;
     for (const e of entries) {
       const dest = loosePath(e.checksum, e.type, mode);
       const sub = dest.slice(0, 'objects/xx'.length);
+      if (node) {
+        // synchronous: thousands of renames, each a thread-pool round trip with fs.promises
+        if (!made.has(sub)) {
+          mkdirSync(this.storage.resolve(sub), { recursive: true, mode: 0o775 });
+          made.add(sub);
+        }
+        renameSync(this.storage.resolve(e.path), this.storage.resolve(dest));
+        continue;
+      }
       if (!made.has(sub)) {
         await this.storage.mkdirp(sub);
         made.add(sub);

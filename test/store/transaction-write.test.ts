@@ -1,0 +1,102 @@
+/**
+ * The transaction's staged-write path: write-behind staging (objects readable inside the
+ * transaction at once, a failed staged write fails the whole transaction and publishes nothing),
+ * bare-user-only files with exact modes and mtime 0, and the same for writes outside a transaction.
+ */
+import { describe, expect, it } from 'vitest';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Repo } from '../../src/store/repo.js';
+import { ObjectType } from '../../src/format/object-type.js';
+import { contentChecksum, type FileHeader } from '../../src/format/file-header.js';
+
+const reg = (mode: number): FileHeader => ({ uid: 0, gid: 0, mode: 0o100000 | mode, rdev: 0, symlinkTarget: '', xattrs: [] });
+
+function scratch(): { dir: string; done: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'ostree-ts-txw-'));
+  return { dir, done: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+describe('transaction staged writes', () => {
+  it('objects staged in bulk read back at once inside the transaction and land with exact modes, mtime 0', async () => {
+    const { dir, done } = scratch();
+    try {
+      const repo = await Repo.init(join(dir, 'r'), { mode: 'bare-user-only' });
+      const objs = Array.from({ length: 100 }, (_, i) => ({ header: reg(i % 3 === 0 ? 0o775 : i % 3 === 1 ? 0o644 : 0o600), content: new TextEncoder().encode(`object ${i}\n`.repeat(i + 1)) }));
+      const sums = await repo.transaction(async () => {
+        const out: string[] = [];
+        for (const o of objs) out.push(await repo.writeContent(o.header, o.content));
+        // read back immediately (some writes may still be in flight)
+        for (let i = 0; i < objs.length; i++) {
+          expect(await repo.hasObject(out[i]!, ObjectType.FILE)).toBe(true);
+          const back = await repo.readContent(out[i]!);
+          expect(Buffer.from(back.content).equals(Buffer.from(objs[i]!.content))).toBe(true);
+          expect(await repo.storedObjectSize(out[i]!, ObjectType.FILE)).toBe(objs[i]!.content.byteLength);
+        }
+        return out;
+      });
+      for (let i = 0; i < objs.length; i++) {
+        expect(sums[i]).toBe(contentChecksum(objs[i]!.header, objs[i]!.content));
+        const st = lstatSync(join(repo.path, repo.objectPath(sums[i]!, ObjectType.FILE)));
+        expect(st.mode & 0o7777).toBe(objs[i]!.header.mode & 0o7777);
+        expect(st.mtimeMs).toBe(0);
+      }
+      expect(readdirSync(join(repo.path, 'tmp')).filter((n) => n.startsWith('staging-'))).toEqual([]);
+    } finally {
+      done();
+    }
+  });
+
+  it('a staged write that fails fails the transaction: nothing is published, no ref, staging removed', async () => {
+    const { dir, done } = scratch();
+    try {
+      const repo = await Repo.init(join(dir, 'r'), { mode: 'bare-user-only' });
+      const header = reg(0o644);
+      const victim = new TextEncoder().encode('victim');
+      const csum = contentChecksum(header, victim);
+      let err: unknown;
+      try {
+        await repo.transaction(async () => {
+          // occupy the staged path of one object, so creating it (O_EXCL) fails
+          const staging = readdirSync(join(repo.path, 'tmp')).find((n) => n.startsWith('staging-'))!;
+          mkdirSync(join(repo.path, 'tmp', staging, csum.slice(0, 2)), { recursive: true });
+          writeFileSync(join(repo.path, 'tmp', staging, csum.slice(0, 2), `${csum.slice(2)}.file`), 'in the way');
+          for (let i = 0; i < 40; i++) await repo.writeContent(header, new TextEncoder().encode(`before ${i}`));
+          await repo.writeContent(header, victim);
+          for (let i = 0; i < 40; i++) await repo.writeContent(header, new TextEncoder().encode(`after ${i}`));
+          await repo.setRef('main', csum);
+        });
+      } catch (e) {
+        err = e;
+      }
+      expect((err as NodeJS.ErrnoException)?.code).toBe('EEXIST');
+      expect(readdirSync(join(repo.path, 'objects'))).toEqual([]);
+      expect(await repo.readRef('main')).toBeNull();
+      expect(readdirSync(join(repo.path, 'tmp')).filter((n) => n.startsWith('staging-'))).toEqual([]);
+    } finally {
+      done();
+    }
+  });
+
+  it('outside a transaction: atomic writes with exact modes whatever the umask, mtime 0, no temporaries left', async () => {
+    const { dir, done } = scratch();
+    const old = process.umask(0o077);
+    try {
+      const repo = await Repo.init(join(dir, 'r'), { mode: 'bare-user-only' });
+      const header = reg(0o775);
+      const content = new TextEncoder().encode('#!/bin/sh\n');
+      const csum = await repo.writeContent(header, content);
+      const st = lstatSync(join(repo.path, repo.objectPath(csum, ObjectType.FILE)));
+      expect(st.mode & 0o7777).toBe(0o775); // not masked by the umask
+      expect(st.mtimeMs).toBe(0);
+      // no temporaries left next to it
+      expect(readdirSync(join(repo.path, 'objects', csum.slice(0, 2)))).toEqual([`${csum.slice(2)}.file`]);
+      // writing it again is a no-op
+      expect(await repo.writeContent(header, content)).toBe(csum);
+    } finally {
+      process.umask(old);
+      done();
+    }
+  });
+});
