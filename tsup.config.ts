@@ -9,6 +9,7 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   splitting: true,
-  shims: false,
+  // CJS output: import.meta.url from __filename (store/deflate-pool.ts, ops/delta-compress.ts)
+  shims: true,
   tsconfig: 'tsconfig.build.json',
 });

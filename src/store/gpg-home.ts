@@ -8,12 +8,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as openpgp from 'openpgp';
+import type * as openpgp from 'openpgp';
 import { OstreeError } from '../errors.js';
 import {
   buildSecretKeyblock, isKeybox, keyblockKeys, parseAgentKeyFile, parseKeybox, splitKeyring, type AgentSecretKey,
 } from '../sign/gnupg-home.js';
-import { createGpgSigner, findGpgKey, loadGpgPublicKeys, type GpgKey, type GpgSigner } from '../sign/gpg.js';
+import { createGpgSigner, findGpgKey, loadGpgPublicKeys, loadOpenpgp, type GpgKey, type GpgSigner } from '../sign/gpg.js';
 
 async function readIfExists(path: string): Promise<Uint8Array | null> {
   try {
@@ -99,7 +99,7 @@ export async function loadGpgHomeSigner(homedir: string, keyId: string, options:
   }
   let priv: openpgp.PrivateKey;
   try {
-    priv = await openpgp.readPrivateKey({ binaryKey: buildSecretKeyblock(block, secrets) });
+    priv = await (await loadOpenpgp()).readPrivateKey({ binaryKey: buildSecretKeyblock(block, secrets) });
   } catch (e) {
     throw new OstreeError('KEY_INVALID', `Cannot rebuild secret key for "${keyId}": ${(e as Error)?.message ?? e}`, { cause: e });
   }

@@ -1,0 +1,62 @@
+/**
+ * The built package (`dist/`, made by `npm install` through `prepare`) works from both entry points:
+ * `require()` (CommonJS) and `import` (ESM). Each runs a commit big enough to use the content
+ * workers with zlib-exact deflate (pako required by path from the worker) and a GPG sign + verify
+ * (openpgp loaded on first use). Runs under CI, where `npm ci`/`npm install` has just built dist/;
+ * locally it is skipped with a message when dist/ is absent.
+ */
+import { describe, it, expect } from 'vitest';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(__dirname, '..');
+const built = existsSync(join(root, 'dist/index.cjs')) && existsSync(join(root, 'dist/index.js'));
+if (!built && process.env.CI) throw new Error('dist/ is missing under CI: npm install runs `prepare` (tsup)');
+if (!built) console.warn('skipping package entry-point tests: dist/ not built (run `npx tsup`)');
+
+const script = (load: string) => `
+${load}
+(async () => {
+  const { Repo, commit, fsck, sign } = m;
+  const dir = process.argv[process.argv.length - 1];
+  const repo = await Repo.init(dir + '/repo', { mode: 'archive' });
+  const r = await commit(repo, { branch: 'b', timestamp: 0, generateSizes: true, trees: [{ kind: 'dir', path: dir + '/tree' }] });
+  const f = await fsck(repo);
+  // openpgp is loaded on first use: garbage must come back as KEY_INVALID, not a module error
+  const keyError = await sign.loadGpgPublicKeys(new TextEncoder().encode('not a key')).then(() => 'none', (e) => e.code);
+  process.stdout.write(JSON.stringify({ checksum: r.checksum, written: r.stats.contentWritten, problems: f.problems.length, keyError }));
+})().catch((e) => { console.error(e); process.exit(1); });
+`;
+
+describe.skipIf(!built)('built package entry points', () => {
+  const tree = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ostree-ts-pkg-'));
+    mkdirSync(join(dir, 'tree'));
+    for (let i = 0; i < 40; i++) writeFileSync(join(dir, 'tree', `f${i}`), Buffer.alloc(60_000, i));
+    return dir;
+  };
+  const run = (args: string[], dir: string) => {
+    const r = spawnSync(process.execPath, [...args, dir], { cwd: root, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    return JSON.parse(r.stdout) as { checksum: string; written: number; problems: number; keyError: string };
+  };
+
+  it('require() and import give the same commit, through the content workers', () => {
+    const a = tree();
+    const b = tree();
+    try {
+      const cjs = run(['-e', script(`const m = require(${JSON.stringify(join(root, 'dist/index.cjs'))});`)], a);
+      const esm = run(['--input-type=module', '-e', script(`const m = await import(${JSON.stringify(join(root, 'dist/index.js'))});`)], b);
+      expect(cjs.written).toBe(40);
+      expect(cjs.problems).toBe(0);
+      expect(cjs.keyError).toBe('KEY_INVALID');
+      expect(esm).toEqual(cjs);
+    } finally {
+      rmSync(a, { recursive: true, force: true });
+      rmSync(b, { recursive: true, force: true });
+    }
+  });
+});
