@@ -54,8 +54,14 @@ function lockWithFlock(
   signal?: AbortSignal,
 ): Promise<HeldLock | null> {
   return new Promise((resolve, reject) => {
-    const args = [kind === 'shared' ? '-s' : '-x', '-w', String(timeout), join(repoDir, '.lock'), 'sh', '-c', 'echo L; exec cat >/dev/null'];
+    // The holder is `cat`, run by flock(1) once the lock is taken: it echoes the handshake byte we
+    // write now (so its first output means "locked") and then waits for the end of its stdin.
+    // No shell in between: one exec fewer than `sh -c 'echo L; exec cat'`.
+    const args = [kind === 'shared' ? '-s' : '-x', '-w', String(timeout), join(repoDir, '.lock'), 'cat'];
     const child = spawn('flock', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    // EPIPE when flock is missing or gave up before cat started: reported through 'error'/'close'
+    child.stdin.on('error', () => undefined);
+    child.stdin.write('L\n');
     let settled = false;
     let stderr = '';
     const onAbort = () => {
