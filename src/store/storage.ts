@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { promises as fsp, constants as fsc, createReadStream, openSync, fstatSync, readSync, closeSync, readdirSync } from 'node:fs';
+import { promises as fsp, constants as fsc, createReadStream, openSync, fstatSync, readSync, closeSync, readdirSync, writeSync, fchmodSync, fsync, renameSync, linkSync, unlinkSync, mkdirSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, sep } from 'node:path';
@@ -232,6 +232,8 @@ export class NodeStorage implements Storage {
   async writeAtomic(path: string, data: Uint8Array | string, opts: WriteOptions = {}): Promise<void> {
     const full = this.resolve(path);
     const tmp = `${dirname(full)}${sep}.tmp-${tmpSuffix()}`;
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    if (bytes.byteLength <= SYNC_READ_LIMIT) return this.writeAtomicSmall(path, full, tmp, bytes, opts);
     let fh: fsp.FileHandle;
     try {
       fh = await fsp.open(tmp, 'wx', opts.mode ?? 0o644);
@@ -267,6 +269,68 @@ export class NodeStorage implements Storage {
       await fsp.rename(tmp, full);
     } catch (e) {
       await fsp.unlink(tmp).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /**
+   * {@link writeAtomic} of a small buffer with synchronous calls (as for reads, each promise call
+   * is a thread-pool round trip, and a small write is several of them); only the fsync, which can
+   * wait on the disk for long, goes to the thread pool. Same steps and cleanup as the general path.
+   */
+  private async writeAtomicSmall(path: string, full: string, tmp: string, bytes: Uint8Array, opts: WriteOptions): Promise<void> {
+    let fd: number;
+    try {
+      fd = openSync(tmp, 'wx', opts.mode ?? 0o644);
+    } catch (e) {
+      if (!isAbsent(e)) throw e;
+      mkdirSync(dirname(full), { recursive: true, mode: 0o775 });
+      fd = openSync(tmp, 'wx', opts.mode ?? 0o644);
+    }
+    try {
+      let off = 0;
+      while (off < bytes.byteLength) off += writeSync(fd, bytes, off, bytes.byteLength - off);
+      if (opts.mode !== undefined) fchmodSync(fd, opts.mode);
+      if (opts.fsync) await new Promise<void>((res, rej) => fsync(fd, (e) => (e ? rej(e) : res())));
+    } catch (e) {
+      try {
+        closeSync(fd);
+      } catch {
+        // already failing
+      }
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // best effort
+      }
+      throw e;
+    }
+    closeSync(fd);
+    if (opts.noReplace) {
+      try {
+        linkSync(tmp, full);
+      } catch (e) {
+        try {
+          unlinkSync(tmp);
+        } catch {
+          // best effort
+        }
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+          throw new OstreeError('EXISTS', `${path} already exists`, { data: { path } });
+        }
+        throw e;
+      }
+      unlinkSync(tmp);
+      return;
+    }
+    try {
+      renameSync(tmp, full);
+    } catch (e) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // best effort
+      }
       throw e;
     }
   }
