@@ -9,9 +9,11 @@
  * 3. first update with `--generate-static-deltas` on fresh copies (N + 1 from-empty deltas).
  *
  * Runs 1 and 2 are repeated on 3 fresh copies and the fastest run of each side is reported (the
- * machine is shared). After run 1 the compat summaries must have the same refs and `xa.cache` data.
+ * machine is shared), with the median CPU time (user + system) of each side's runs — steadier than
+ * wall time under load (ours from `process.cpuUsage()`, which includes the thread pool; flatpak's
+ * from `getrusage`). After run 1 the compat summaries must have the same refs and `xa.cache` data.
  *
- * Run: `node bench/run.mjs update-repo` (`--apps=N`). Needs `flatpak` on PATH.
+ * Run: `node bench/run.mjs update-repo` (`--apps=N`, `--runs=N` fresh copies, default 3). Needs `flatpak` on PATH.
  */
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -77,20 +79,37 @@ try {
   };
   const rows: Row[] = [];
   // the machine is shared: take the fastest of REPS fresh runs per side for the no-delta rows
-  const REPS = 3;
+  const repsArg = process.argv.find((a) => a.startsWith('--runs='));
+  const REPS = repsArg ? Number(repsArg.slice('--runs='.length)) : 3;
   const best = (xs: Measured[]): Measured => xs.reduce((a, b) => (b.ms < a.ms ? b : a));
   const m: Record<'t1' | 'o1' | 't2' | 'o2', Measured[]> = { t1: [], o1: [], t2: [], o2: [] };
+  const cpu: Record<'t1' | 'o1' | 't2' | 'o2', number[]> = { t1: [], o1: [], t2: [], o2: [] };
+  const ours = async (k: 'o1' | 'o2', dir: string): Promise<Measured> => {
+    // collect first: timeOurs' own gc() then finds little garbage and costs the measured CPU nothing
+    (globalThis as { gc?: () => void }).gc?.();
+    const c0 = process.cpuUsage();
+    const r = await timeOurs(async () => buildUpdateRepo(await Repo.open(dir), {}));
+    const c = process.cpuUsage(c0);
+    cpu[k].push((c.user + c.system) / 1000);
+    return r;
+  };
+  const theirs = (k: 't1' | 't2', dir: string): Measured => {
+    const r = timeCommand(['flatpak', 'build-update-repo', dir]);
+    cpu[k].push(r.cpuMs);
+    return r;
+  };
+  const med = (xs: number[]): string => [...xs].sort((a, b) => a - b)[xs.length >> 1]!.toFixed(0);
   let same = true;
   for (let rep = 0; rep < REPS; rep++) {
     const a = copies(`a${rep}`);
-    m.t1.push(timeCommand(['flatpak', 'build-update-repo', a.t]));
-    m.o1.push(await timeOurs(async () => buildUpdateRepo(await Repo.open(a.o), {})));
+    m.t1.push(theirs('t1', a.t));
+    m.o1.push(await ours('o1', a.o));
     same &&= cacheOf(a.o) === cacheOf(a.t);
-    m.t2.push(timeCommand(['flatpak', 'build-update-repo', a.t]));
-    m.o2.push(await timeOurs(async () => buildUpdateRepo(await Repo.open(a.o), {})));
+    m.t2.push(theirs('t2', a.t));
+    m.o2.push(await ours('o2', a.o));
   }
-  rows.push({ name: `update (${nApps} apps)`, ours: best(m.o1), theirs: best(m.t1), extra: { sameCache: String(same), runs: REPS } });
-  rows.push({ name: 'second update (unchanged)', ours: best(m.o2), theirs: best(m.t2), extra: { runs: REPS } });
+  rows.push({ name: `update (${nApps} apps)`, ours: best(m.o1), theirs: best(m.t1), extra: { sameCache: String(same), runs: REPS, cpuMedOurs: med(cpu.o1), cpuMedTheirs: med(cpu.t1) } });
+  rows.push({ name: 'second update (unchanged)', ours: best(m.o2), theirs: best(m.t2), extra: { runs: REPS, cpuMedOurs: med(cpu.o2), cpuMedTheirs: med(cpu.t2) } });
   const b = copies('b');
   const theirs3 = timeCommand(['flatpak', 'build-update-repo', '--generate-static-deltas', b.t]);
   const ours3 = await timeOurs(async () => buildUpdateRepo(await Repo.open(b.o), { generateStaticDeltas: true }));

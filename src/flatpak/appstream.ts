@@ -24,6 +24,7 @@
  *
  * @module
  */
+import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import pako from 'pako';
 import { OstreeError } from '../errors.js';
@@ -36,7 +37,9 @@ import { encodeDirtree } from '../format/dirtree.js';
 import { ghashOrderEntries } from '../format/ghash-order.js';
 import { ObjectType } from '../format/object-type.js';
 import { S_IFLNK, S_IFREG } from '../format/mode.js';
+import { contentChecksum, type FileHeader } from '../format/file-header.js';
 import type { Repo } from '../store/repo.js';
+import { lockRepo } from '../store/lock.js';
 import { listAllRefs } from '../ops/summary.js';
 import { signCommit } from '../ops/sign.js';
 import type { Signer } from '../sign/types.js';
@@ -89,18 +92,34 @@ export interface AppstreamBranch {
   commit: string | null;
 }
 
-async function writeTree(repo: Repo, xmlName: string, xml: Uint8Array, icons64: ReadonlyMap<string, string>, icons128: ReadonlyMap<string, string>): Promise<{ tree: string; meta: string }> {
-  const dirmeta = await repo.writeMetadata(ObjectType.DIR_META, encodeDirmeta({ uid: 0, gid: 0, mode: 0o40755, xattrs: [] }));
+/** How {@link writeTree} stores objects: into the repository, or only computing their checksums. */
+interface TreeWriter {
+  metadata(type: ObjectType, bytes: Uint8Array): Promise<string>;
+  content(header: FileHeader, content: Uint8Array): Promise<string>;
+}
+
+function repoWriter(repo: Repo): TreeWriter {
+  return { metadata: (type, bytes) => repo.writeMetadata(type, bytes), content: (header, content) => repo.writeContent(header, content) };
+}
+
+/** Checksums only: the same names {@link repoWriter} would store the objects under. */
+const dryWriter: TreeWriter = {
+  metadata: async (_type, bytes) => createHash('sha256').update(bytes).digest('hex'),
+  content: async (header, content) => contentChecksum(header, content),
+};
+
+async function writeTree(w: TreeWriter, xmlName: string, xml: Uint8Array, icons64: ReadonlyMap<string, string>, icons128: ReadonlyMap<string, string>): Promise<{ tree: string; meta: string }> {
+  const dirmeta = await w.metadata(ObjectType.DIR_META, encodeDirmeta({ uid: 0, gid: 0, mode: 0o40755, xattrs: [] }));
   const iconDir = (icons: ReadonlyMap<string, string>) =>
-    repo.writeMetadata(
+    w.metadata(
       ObjectType.DIR_TREE,
       encodeDirtree({ files: [...icons].sort((a, b) => compareUtf8(a[0], b[0])).map(([name, checksum]) => ({ name, checksum })), dirs: [] }),
     );
-  const link = (target: string) => repo.writeContent({ uid: 0, gid: 0, mode: S_IFLNK | 0o777, rdev: 0, symlinkTarget: target, xattrs: [] }, new Uint8Array(0));
+  const link = (target: string) => w.content({ uid: 0, gid: 0, mode: S_IFLNK | 0o777, rdev: 0, symlinkTarget: target, xattrs: [] }, new Uint8Array(0));
   const l128 = await link('../128x128');
   const l64 = await link('../64x64');
-  const flatpakDir = await repo.writeMetadata(ObjectType.DIR_TREE, encodeDirtree({ files: [{ name: '128x128', checksum: l128 }, { name: '64x64', checksum: l64 }], dirs: [] }));
-  const icons = await repo.writeMetadata(
+  const flatpakDir = await w.metadata(ObjectType.DIR_TREE, encodeDirtree({ files: [{ name: '128x128', checksum: l128 }, { name: '64x64', checksum: l64 }], dirs: [] }));
+  const icons = await w.metadata(
     ObjectType.DIR_TREE,
     encodeDirtree({
       files: [],
@@ -111,8 +130,8 @@ async function writeTree(repo: Repo, xmlName: string, xml: Uint8Array, icons64: 
       ],
     }),
   );
-  const file = await repo.writeContent({ uid: 0, gid: 0, mode: S_IFREG | 0o644, rdev: 0, symlinkTarget: '', xattrs: [] }, xml);
-  const root = await repo.writeMetadata(ObjectType.DIR_TREE, encodeDirtree({ files: [{ name: xmlName, checksum: file }], dirs: [{ name: 'icons', tree: icons, meta: dirmeta }] }));
+  const file = await w.content({ uid: 0, gid: 0, mode: S_IFREG | 0o644, rdev: 0, symlinkTarget: '', xattrs: [] }, xml);
+  const root = await w.metadata(ObjectType.DIR_TREE, encodeDirtree({ files: [{ name: xmlName, checksum: file }], dirs: [{ name: 'icons', tree: icons, meta: dirmeta }] }));
   return { tree: root, meta: dirmeta };
 }
 
@@ -153,12 +172,16 @@ interface Prepared {
   xml: string;
 }
 
-/** The I/O half of `extract_appstream()` (independent of the catalogue being built, so prefetched). */
-async function prepareExtract(repo: Repo, id: string, rootTree: string, cache: FlatpakReadCache): Promise<Prepared> {
+/**
+ * The I/O half of `extract_appstream()` (independent of the catalogue being built, so prefetched).
+ * A ref without a catalogue — the common case — gives its message instead of an exception (no
+ * stack trace to capture per ref); other failures throw.
+ */
+async function prepareExtract(repo: Repo, id: string, rootTree: string, cache: FlatpakReadCache): Promise<Prepared | { missing: string }> {
   // the catalogue first: most refs (runtimes, apps without AppStream data) stop there, and
   // either missing piece fails the extraction alike
   const gz = await regularFile(repo, rootTree, ['files', 'share', 'app-info', 'xmls', `${id}.xml.gz`], cache);
-  if (gz === null) throw new OstreeError('APPSTREAM_INVALID', `No such file files/share/app-info/xmls/${id}.xml.gz`);
+  if (gz === null) return { missing: `No such file files/share/app-info/xmls/${id}.xml.gz` };
   const md = await regularFile(repo, rootTree, ['metadata'], cache);
   const metadata = md !== null ? KeyFile.parse(md) : KeyFile.parse('');
   try {
@@ -208,119 +231,146 @@ async function extractAppstream(
 }
 
 /**
- * Regenerate the appstream branches (see the module notes); one transaction for all of them.
+ * Regenerate the appstream branches (see the module notes); one transaction for all of them, and
+ * none when every branch's tree equals its head's (the trees are checksummed in memory first).
  *
  * @throws OstreeError from the store (`OBJECT_NOT_FOUND`, `CORRUPT_OBJECT`, lock errors)
  */
 export async function generateAppstream(repo: Repo, opts: AppstreamOptions = {}): Promise<AppstreamBranch[]> {
+  // one lock from the listing of refs to the last signature (a caller passing `lock: false` holds it)
+  const lock = opts.lock === false ? null : await lockRepo(repo.path, { timeoutSecs: repo.lockTimeoutSecs, ...(opts.signal ? { signal: opts.signal } : {}) });
+  try {
+    return await generateLocked(repo, opts);
+  } finally {
+    await lock?.release();
+  }
+}
+
+async function generateLocked(repo: Repo, opts: AppstreamOptions): Promise<AppstreamBranch[]> {
   const heads = opts.refs
     ? [...opts.refs].map(([ref, checksum]) => ({ ref, checksum }))
     : (await listAllRefs(repo)).filter((r) => r.remote === undefined && r.collectionId === undefined);
   const cache = opts.cache ?? newReadCache();
   const arches = new Set<string>();
   const subsets = new Set<string>(['']);
-  const flatpakRefs = heads.filter((r) => tryParseRef(r.ref) !== null).sort((a, b) => compareUtf8(a.ref, b.ref));
+  const flatpakRefs = heads
+    .map((r) => ({ ...r, parsed: tryParseRef(r.ref) }))
+    .filter((r): r is typeof r & { parsed: NonNullable<typeof r.parsed> } => r.parsed !== null)
+    .sort((a, b) => compareUtf8(a.ref, b.ref));
   const commits = await Promise.all(flatpakRefs.map((r) => readCommitBytes(repo, r.checksum, cache)));
+  const decoded = commits.map((b) => (b === null ? null : decodeCommit(b)));
   for (const [i, r] of flatpakRefs.entries()) {
-    const bytes = commits[i]!;
-    if (bytes === null) continue; // flatpak warns and skips
-    const arch = r.ref.split('/')[2]!;
+    const c = decoded[i];
+    if (!c) continue; // flatpak warns and skips
+    const arch = r.parsed.arch;
     if (!arches.has(arch)) {
       arches.add(arch);
       const kernel = COMPAT_ARCHES.find(([, c]) => c === arch)?.[0];
       if (kernel !== undefined) arches.add(kernel);
     }
-    const meta = decodeCommit(bytes).metadata;
-    const sub = meta.find(([k]) => k === 'xa.subsets')?.[1];
+    const sub = c.metadata.find(([k]) => k === 'xa.subsets')?.[1];
     if (sub && sub.type === 'as') for (const s of sub.value as string[]) subsets.add(s);
   }
   const cid = repo.collectionId;
   const timestamp = opts.timestamp ?? BigInt(Math.floor(Date.now() / 1000));
-  const out: AppstreamBranch[] = [];
-  const toSign: string[] = [];
-  const loaded = new Set(flatpakRefs.filter((_, i) => commits[i] !== null).map((r) => r.ref));
-  const decoded = commits.map((b) => (b === null ? null : decodeCommit(b)));
+  const loaded = new Set(flatpakRefs.filter((_, i) => decoded[i] !== null).map((r) => r.ref));
   // the reads of every ref's metadata and catalogue, started at once; used in ref order below
-  const prepared = new Map<string, Promise<Prepared>>();
+  const prepared = new Map<string, Promise<Prepared | { missing: string }>>();
   for (const [i, r] of flatpakRefs.entries()) {
     const c = decoded[i];
     if (!c) continue;
-    const p = prepareExtract(repo, tryParseRef(r.ref)!.id, c.rootTree, cache);
+    const p = prepareExtract(repo, r.parsed.id, c.rootTree, cache);
     p.catch(() => undefined);
     prepared.set(r.ref, p);
   }
+  // every branch's new tree, checksummed without writing; only changed ones are committed
+  const out: AppstreamBranch[] = [];
+  const changed: Array<{ result: AppstreamBranch; xmlName: string; data: Uint8Array; icons64: Map<string, string>; icons128: Map<string, string>; tree: string; meta: string; parent: string | null }> = [];
+  for (const subset of [...subsets].sort(compareUtf8)) {
+    for (const arch of [...arches].sort(compareUtf8)) {
+      const compatArch = COMPAT_ARCHES.find(([k]) => k === arch)?.[1];
+      const catalogue = newAppstreamRoot();
+      const icons64 = new Map<string, string>();
+      const icons128 = new Map<string, string>();
+      for (const [i, r] of flatpakRefs.entries()) {
+        const c = decoded[i];
+        if (!c) continue;
+        const fr = r.parsed;
+        if (fr.arch !== arch) {
+          // a compat-arch ref (i386 for x86_64) counts when the main-arch ref is absent
+          if (compatArch === undefined || fr.arch !== compatArch) continue;
+          if (loaded.has(`${fr.kind}/${fr.id}/${arch}/${fr.branch}`)) continue;
+        }
+        if (c.metadata.some(([k]) => k === 'ostree.endoflife' || k === 'ostree.endoflife-rebase')) continue;
+        if (subset !== '') {
+          const sub = c.metadata.find(([k]) => k === 'xa.subsets')?.[1];
+          if (!(sub && sub.type === 'as' && (sub.value as string[]).includes(subset))) continue;
+        }
+        try {
+          const p = await prepared.get(r.ref)!;
+          if ('missing' in p) {
+            if (fr.kind === 'app') opts.onMessage?.(`No appstream data for ${r.ref}: ${p.missing}`);
+            continue;
+          }
+          await extractAppstream(repo, catalogue, r.ref, fr.id, c.rootTree, p, icons64, icons128, cache, opts.onMessage);
+        } catch (e) {
+          if (fr.kind === 'app') opts.onMessage?.(`No appstream data for ${r.ref}: ${(e as Error).message}`);
+        }
+      }
+      const text = finishAppstream(catalogue);
+      const xml = new TextEncoder().encode(text);
+      // pako = zlib's algorithm as GLib's GZlibCompressor runs it (level 6, gzip header with
+      // mtime 0, OS 3): the same bytes as flatpak's, unlike node:zlib's Chromium fork
+      const xmlGz = pako.gzip(xml);
+      for (const prefix of ['appstream', 'appstream2']) {
+        if (subset !== '' && prefix === 'appstream') continue;
+        opts.signal?.throwIfAborted();
+        const branch = subset === '' ? `${prefix}/${arch}` : `${prefix}/${subset}-${arch}`;
+        const xmlName = prefix === 'appstream' ? 'appstream.xml.gz' : 'appstream.xml';
+        const data = prefix === 'appstream' ? xmlGz : xml;
+        const { tree, meta } = await writeTree(dryWriter, xmlName, data, icons64, icons128);
+        const parent = await repo.resolveRev(branch, true);
+        const result: AppstreamBranch = { branch, commit: null };
+        out.push(result);
+        if (parent) {
+          const p = await repo.loadCommit(parent);
+          if (p.rootTree === tree && p.rootMeta === meta) continue;
+        }
+        changed.push({ result, xmlName, data, icons64, icons128, tree, meta, parent: parent ?? null });
+      }
+    }
+  }
+  if (changed.length === 0) return out;
+  const toSign: string[] = [];
   // file objects are deflated exactly as ostree's zlib does, so the download sizes in the summaries
   // (sums of `.filez` sizes) match flatpak's
   const flavour = repo.deflateFlavour;
   repo.deflateFlavour = 'exact';
   try {
-  await repo.transaction(
-    async () => {
-      for (const subset of [...subsets].sort(compareUtf8)) {
-        for (const arch of [...arches].sort(compareUtf8)) {
-          const compatArch = COMPAT_ARCHES.find(([k]) => k === arch)?.[1];
-          const catalogue = newAppstreamRoot();
-          const icons64 = new Map<string, string>();
-          const icons128 = new Map<string, string>();
-          for (const [i, r] of flatpakRefs.entries()) {
-            const c = decoded[i];
-            if (!c) continue;
-            const fr = tryParseRef(r.ref)!;
-            if (fr.arch !== arch) {
-              // a compat-arch ref (i386 for x86_64) counts when the main-arch ref is absent
-              if (compatArch === undefined || fr.arch !== compatArch) continue;
-              if (loaded.has(`${fr.kind}/${fr.id}/${arch}/${fr.branch}`)) continue;
-            }
-            if (c.metadata.some(([k]) => k === 'ostree.endoflife' || k === 'ostree.endoflife-rebase')) continue;
-            if (subset !== '') {
-              const sub = c.metadata.find(([k]) => k === 'xa.subsets')?.[1];
-              if (!(sub && sub.type === 'as' && (sub.value as string[]).includes(subset))) continue;
-            }
-            try {
-              await extractAppstream(repo, catalogue, r.ref, fr.id, c.rootTree, await prepared.get(r.ref)!, icons64, icons128, cache, opts.onMessage);
-            } catch (e) {
-              if (fr.kind === 'app') opts.onMessage?.(`No appstream data for ${r.ref}: ${(e as Error).message}`);
-            }
-          }
-          const text = finishAppstream(catalogue);
-          const xml = new TextEncoder().encode(text);
-          // pako = zlib's algorithm as GLib's GZlibCompressor runs it (level 6, gzip header with
-          // mtime 0, OS 3): the same bytes as flatpak's, unlike node:zlib's Chromium fork
-          const xmlGz = pako.gzip(xml);
-          for (const prefix of ['appstream', 'appstream2']) {
-            if (subset !== '' && prefix === 'appstream') continue;
-            opts.signal?.throwIfAborted();
-            const branch = subset === '' ? `${prefix}/${arch}` : `${prefix}/${subset}-${arch}`;
-            const { tree, meta } =
-              prefix === 'appstream' ? await writeTree(repo, 'appstream.xml.gz', xmlGz, icons64, icons128) : await writeTree(repo, 'appstream.xml', xml, icons64, icons128);
-            const parent = await repo.resolveRev(branch, true);
-            if (parent) {
-              const p = await repo.loadCommit(parent);
-              if (p.rootTree === tree && p.rootMeta === meta) {
-                out.push({ branch, commit: null });
-                continue;
-              }
-            }
-            const metadata = ghashOrderEntries<Variant>([
-              ['ostree.collection-binding', new Variant('s', cid ?? '')],
-              ['ostree.ref-binding', new Variant('as', [branch])],
-            ]);
-            const commit = await repo.writeMetadata(
-              ObjectType.COMMIT,
-              encodeCommit({ metadata, parent: parent ?? null, related: [], subject: 'Update', body: '', timestamp, rootTree: tree, rootMeta: meta }),
-            );
-            await repo.setRef({ ref: branch }, commit);
-            toSign.push(commit);
-            out.push({ branch, commit });
-          }
+    await repo.transaction(
+      async () => {
+        for (const b of changed) {
+          opts.signal?.throwIfAborted();
+          // the same bytes as checksummed above, hence the same root `b.tree` / `b.meta`
+          const { tree, meta } = await writeTree(repoWriter(repo), b.xmlName, b.data, b.icons64, b.icons128);
+          const metadata = ghashOrderEntries<Variant>([
+            ['ostree.collection-binding', new Variant('s', cid ?? '')],
+            ['ostree.ref-binding', new Variant('as', [b.result.branch])],
+          ]);
+          const commit = await repo.writeMetadata(
+            ObjectType.COMMIT,
+            encodeCommit({ metadata, parent: b.parent, related: [], subject: 'Update', body: '', timestamp, rootTree: tree, rootMeta: meta }),
+          );
+          await repo.setRef({ ref: b.result.branch }, commit);
+          toSign.push(commit);
+          b.result.commit = commit;
         }
-      }
-    },
-    { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.lock === false ? { lock: false } : {}) },
-  );
+      },
+      { ...(opts.signal ? { signal: opts.signal } : {}), lock: false },
+    );
   } finally {
     repo.deflateFlavour = flavour;
   }
-  if (opts.signers?.length) for (const c of toSign) await signCommit(repo, c, opts.signers, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.lock === false ? { lock: false } : {}) });
+  if (opts.signers?.length) for (const c of toSign) await signCommit(repo, c, opts.signers, { ...(opts.signal ? { signal: opts.signal } : {}), lock: false });
   return out;
 }

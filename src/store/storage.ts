@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { promises as fsp, constants as fsc, createReadStream, open as openCb, mkdir as mkdirCb, openSync, fstatSync, readSync, closeSync, writeSync, fchmodSync, futimesSync, renameSync, unlinkSync } from 'node:fs';
+import { promises as fsp, constants as fsc, createReadStream, open as openCb, mkdir as mkdirCb, openSync, fstatSync, readSync, closeSync, readdirSync, writeSync, fchmodSync, futimesSync, fsync, renameSync, linkSync, unlinkSync, mkdirSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, sep } from 'node:path';
@@ -96,6 +96,13 @@ function kindOf(st: Stats | import('node:fs').Dirent): EntryKind {
 /** Files at most this large are read synchronously by {@link NodeStorage.read}. */
 const SYNC_READ_LIMIT = 256 * 1024;
 
+/**
+ * Scratch buffer of the first read in {@link NodeStorage.read}: a file shorter than this is read
+ * with open + one read + close (no fstat, no probe for EOF — a short read of a regular file is
+ * the end of the file). Only used inside one synchronous stretch, so it is never shared.
+ */
+const SCRATCH = new Uint8Array(64 * 1024);
+
 /** A random suffix for temporary names. */
 export function tmpSuffix(): string {
   return randomBytes(6).toString('hex');
@@ -112,10 +119,10 @@ export class NodeStorage implements Storage {
 
   resolve(path: string): string {
     if (path === '' || path === '.') return this.root;
-    if (path.startsWith('/') || path.split('/').includes('..')) {
+    if (path.startsWith('/') || (path.includes('..') && path.split('/').includes('..'))) {
       throw new OstreeError('PATH_ESCAPE', `Refusing path outside the repository: ${path}`, { data: { path } });
     }
-    return join(this.root, ...path.split('/'));
+    return join(this.root, path);
   }
 
   async read(path: string): Promise<Uint8Array | null> {
@@ -131,6 +138,14 @@ export class NodeStorage implements Storage {
       throw e;
     }
     try {
+      let n: number;
+      try {
+        n = readSync(fd, SCRATCH, 0, SCRATCH.byteLength, 0);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EISDIR') return null;
+        throw e;
+      }
+      if (n < SCRATCH.byteLength) return SCRATCH.slice(0, n);
       const st = fstatSync(fd);
       if (st.isDirectory()) return null;
       if (st.size <= SYNC_READ_LIMIT) {
@@ -190,8 +205,10 @@ export class NodeStorage implements Storage {
   }
 
   async list(path: string): Promise<DirEntry[] | null> {
+    // synchronous for the reason read() is: one `fs.promises.readdir` is several thread-pool round
+    // trips, and listings come by the thousand (a refs tree holds one directory per ref component)
     try {
-      const ents = await fsp.readdir(this.resolve(path), { withFileTypes: true });
+      const ents = readdirSync(this.resolve(path), { withFileTypes: true });
       return ents.map((d) => ({ name: d.name, kind: kindOf(d) }));
     } catch (e) {
       if (isAbsent(e)) return null;
@@ -215,6 +232,8 @@ export class NodeStorage implements Storage {
   async writeAtomic(path: string, data: Uint8Array | string, opts: WriteOptions = {}): Promise<void> {
     const full = this.resolve(path);
     const tmp = `${dirname(full)}${sep}.tmp-${tmpSuffix()}`;
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    if (bytes.byteLength <= SYNC_READ_LIMIT) return this.writeAtomicSmall(path, full, tmp, bytes, opts);
     let fh: fsp.FileHandle;
     try {
       fh = await fsp.open(tmp, 'wx', opts.mode ?? 0o644);
@@ -250,6 +269,68 @@ export class NodeStorage implements Storage {
       await fsp.rename(tmp, full);
     } catch (e) {
       await fsp.unlink(tmp).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /**
+   * {@link writeAtomic} of a small buffer with synchronous calls (as for reads, each promise call
+   * is a thread-pool round trip, and a small write is several of them); only the fsync, which can
+   * wait on the disk for long, goes to the thread pool. Same steps and cleanup as the general path.
+   */
+  private async writeAtomicSmall(path: string, full: string, tmp: string, bytes: Uint8Array, opts: WriteOptions): Promise<void> {
+    let fd: number;
+    try {
+      fd = openSync(tmp, 'wx', opts.mode ?? 0o644);
+    } catch (e) {
+      if (!isAbsent(e)) throw e;
+      mkdirSync(dirname(full), { recursive: true, mode: 0o775 });
+      fd = openSync(tmp, 'wx', opts.mode ?? 0o644);
+    }
+    try {
+      let off = 0;
+      while (off < bytes.byteLength) off += writeSync(fd, bytes, off, bytes.byteLength - off);
+      if (opts.mode !== undefined) fchmodSync(fd, opts.mode);
+      if (opts.fsync) await new Promise<void>((res, rej) => fsync(fd, (e) => (e ? rej(e) : res())));
+    } catch (e) {
+      try {
+        closeSync(fd);
+      } catch {
+        // already failing
+      }
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // best effort
+      }
+      throw e;
+    }
+    closeSync(fd);
+    if (opts.noReplace) {
+      try {
+        linkSync(tmp, full);
+      } catch (e) {
+        try {
+          unlinkSync(tmp);
+        } catch {
+          // best effort
+        }
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+          throw new OstreeError('EXISTS', `${path} already exists`, { data: { path } });
+        }
+        throw e;
+      }
+      unlinkSync(tmp);
+      return;
+    }
+    try {
+      renameSync(tmp, full);
+    } catch (e) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // best effort
+      }
       throw e;
     }
   }

@@ -48,6 +48,36 @@ describe('repository lock', () => {
     await l.release();
   });
 
+  it.runIf(hasFlock)('a held lock is flock(2) on .lock as flock(1) sees it (exclusive, shared) and dies with its process', async () => {
+    const d = tmp();
+    const busy = () => spawnSync('flock', ['-n', join(d, '.lock'), 'true']).status !== 0;
+    const busyShared = () => spawnSync('flock', ['-n', '-s', join(d, '.lock'), 'true']).status !== 0;
+    const x = await lockRepo(d);
+    expect([busy(), busyShared()]).toEqual([true, true]);
+    await x.release();
+    expect(busy()).toBe(false);
+    const s = await lockRepo(d, { kind: 'shared' });
+    expect([busy(), busyShared()]).toEqual([true, false]);
+    await s.release();
+    // a holder process killed with SIGKILL drops the lock
+    const script = join(d, 'hold.mts');
+    writeFileSync(script, `import { lockRepo } from ${JSON.stringify(join(__dirname, '../../src/store/lock.ts'))};\nawait lockRepo(${JSON.stringify(d)});\nconsole.log('locked');\nsetInterval(() => undefined, 1000);\n`);
+    const esbuild = spawnSync(join(__dirname, '../../node_modules/.bin/esbuild'), [script, '--bundle', '--platform=node', '--format=esm', `--outfile=${join(d, 'hold.mjs')}`]);
+    expect(esbuild.status, esbuild.stderr.toString()).toBe(0);
+    const child = spawn(process.execPath, [join(d, 'hold.mjs')], { stdio: ['ignore', 'pipe', 'ignore'] });
+    await new Promise((r) => child.stdout.once('data', r));
+    expect(busy()).toBe(true);
+    const closed = new Promise((r) => child.once('close', r));
+    child.kill('SIGKILL');
+    await closed;
+    let freed = false;
+    for (let i = 0; i < 50 && !freed; i++) {
+      freed = !busy();
+      if (!freed) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(freed).toBe(true);
+  });
+
   it('a top-level-await program that locks and releases exits 0 (the holder does not keep it alive or cut it short)', () => {
     const d = tmp();
     const script = join(d, 'script.mts');
