@@ -106,6 +106,7 @@ async function main(): Promise<void> {
   spawnSync('tar', ['cf', '/dev/null', '-C', treeDir, '.']);
 
   const scratch = join(tmpdir(), `ostree-ts-bench-commit-${process.pid}`);
+  await new Promise((r) => setTimeout(r, SETTLE_MS)); // deletions by whatever ran before
   mkdirSync(scratch, { recursive: true });
   try {
     for (const cfg of CONFIGS) {
@@ -119,27 +120,44 @@ async function main(): Promise<void> {
       for (let i = 0; i < runs; i++) {
         const rt = join(scratch, `theirs-${i}`);
         const ro = join(scratch, `ours-${i}`);
-        rmSync(rt, { recursive: true, force: true });
-        rmSync(ro, { recursive: true, force: true });
         const init = spawnSync('ostree', [`--repo=${rt}`, 'init', `--mode=${cfg.mode}`]);
         if (init.status !== 0) throw new Error(`ostree init: ${init.stderr}`);
-        const t = timeCommand([
-          'ostree', `--repo=${rt}`, 'commit', '--owner-uid=0', '--owner-gid=0', `--timestamp=${TIMESTAMP}`,
-          '-b', 'x', '-s', 'bench', ...(cfg.sizes ? ['--generate-sizes'] : []), `--tree=dir=${treeDir}`,
-        ]);
-        theirs.push(t);
-        csumTheirs = t.stdout!.toString().trim();
+        const runTheirs = () => {
+          const t = timeCommand([
+            'ostree', `--repo=${rt}`, 'commit', '--owner-uid=0', '--owner-gid=0', `--timestamp=${TIMESTAMP}`,
+            '-b', 'x', '-s', 'bench', ...(cfg.sizes ? ['--generate-sizes'] : []), `--tree=dir=${treeDir}`,
+          ]);
+          theirs.push(t);
+          csumTheirs = t.stdout!.toString().trim();
+        };
         // ours includes `init` in the child (a few ms); ostree's init ran outside the timing.
-        const o = timeCommand([process.execPath, self, '--child', cfg.mode, cfg.sizes ? '1' : '0', ro, treeDir]);
-        ours.push(o);
-        csumOurs = o.stdout!.toString().trim();
+        const runOurs = () => {
+          const o = timeCommand([process.execPath, self, '--child', cfg.mode, cfg.sizes ? '1' : '0', ro, treeDir]);
+          ours.push(o);
+          csumOurs = o.stdout!.toString().trim();
+        };
+        // alternate which side goes first
+        if (i % 2 === 0) {
+          runTheirs();
+          runOurs();
+        } else {
+          runOurs();
+          runTheirs();
+        }
         if (i === runs - 1) {
           sizeTheirs = objectBytes(rt);
           sizeOurs = objectBytes(ro);
         }
-        rmSync(rt, { recursive: true, force: true });
-        rmSync(ro, { recursive: true, force: true });
       }
+      // Delete this row's repositories only now, then pause: right after thousands of files are
+      // deleted, creating files costs far more system time on this machine's ext4 (`perf` shows
+      // inode allocation in `recently_deleted()` / `find_inode_bit()`, which skip inodes freed in the
+      // last ~30 s), so whichever run followed a deletion paid up to seconds of extra system time.
+      for (let i = 0; i < runs; i++) {
+        rmSync(join(scratch, `theirs-${i}`), { recursive: true, force: true });
+        rmSync(join(scratch, `ours-${i}`), { recursive: true, force: true });
+      }
+      await new Promise((r) => setTimeout(r, SETTLE_MS));
       const mo = median(ours.map((m) => m.ms));
       const mt = median(theirs.map((m) => m.ms));
       const ro = Math.max(...ours.map((m) => m.maxRssKiB));
@@ -160,6 +178,9 @@ async function main(): Promise<void> {
     rmSync(scratch, { recursive: true, force: true });
   }
 }
+
+/** Pause after deleting repositories (see the row loop) — ext4's "recently deleted" window is 30 s. */
+const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 31_000);
 
 if (process.argv[2] === '--child') await child(process.argv.slice(3));
 else await main();
