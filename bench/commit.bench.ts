@@ -13,9 +13,9 @@
  * fairer comparison: an in-process run would share warm JIT state and the bench's own heap, and the
  * built CLI (`dist/`) may be stale or unbuildable while other modules are in flight.
  *
- * Each configuration runs `--runs=N` times (default 3), alternating ostree/ours, each into a fresh
- * repo; the median wall time and the largest peak RSS are reported. Usage:
- * `node bench/run.mjs commit [-- --runs=3 --mb=100]`.
+ * Each configuration runs `--runs=N` times (default 3), alternating which side goes first, each into
+ * a fresh repo; the median wall time and the largest peak RSS are reported. Usage:
+ * `node bench/run.mjs commit [-- --runs=3 --mb=100 --only=archive --scratch=/dev/shm]`.
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, lstatSync, rmSync, mkdirSync } from 'node:fs';
@@ -93,6 +93,9 @@ async function main(): Promise<void> {
   const runs = Number(/^--runs=(\d+)$/.exec(args.find((a) => a.startsWith('--runs=')) ?? '')?.[1] ?? 3);
   const totalMb = Number(/^--mb=(\d+)$/.exec(args.find((a) => a.startsWith('--mb=')) ?? '')?.[1] ?? 100);
   const only = args.find((a) => a.startsWith('--only='))?.slice(7);
+  // where the repositories are written (default: the OS temp dir, i.e. this machine's ext4 disk;
+  // `--scratch=/dev/shm` takes the filesystem's state and the disk flush out of both sides)
+  const scratchBase = args.find((a) => a.startsWith('--scratch='))?.slice(10) ?? tmpdir();
   const self = fileURLToPath(import.meta.url);
 
   const treeDir = join(tmpdir(), `ostree-ts-bench-tree-${totalMb}m`);
@@ -105,7 +108,8 @@ async function main(): Promise<void> {
   // Warm the page cache so neither side pays the first read of the tree.
   spawnSync('tar', ['cf', '/dev/null', '-C', treeDir, '.']);
 
-  const scratch = join(tmpdir(), `ostree-ts-bench-commit-${process.pid}`);
+  const scratch = join(scratchBase, `ostree-ts-bench-commit-${process.pid}`);
+  console.log(`repositories under ${scratchBase}`);
   await new Promise((r) => setTimeout(r, SETTLE_MS)); // deletions by whatever ran before
   mkdirSync(scratch, { recursive: true });
   try {
