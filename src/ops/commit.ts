@@ -156,6 +156,10 @@ const WHOLE_FILE_LIMIT = 8 * 1024 * 1024;
 const CONCURRENCY = 8;
 /** File bytes a commit writes in-thread before it starts the content workers (tiny commits never do). */
 const INLINE_BYTES = 1024 * 1024;
+/** A batch for the content workers closes at this many files… */
+const BATCH_FILES = 32;
+/** …or this many bytes (a large file travels alone, so the workers stay balanced). */
+const BATCH_BYTES = 512 * 1024;
 
 /**
  * Parse a `--timestamp` value as ostree's `parse_datetime()` commonly receives it: `@SECONDS`,
@@ -245,8 +249,12 @@ class CommitWriter {
   private readonly headerBytes = createHeaderCache();
   /** Checksums whose stored size is looked up after the walk (`--generate-sizes`). */
   private readonly sizeLater = new Map<string, number>();
-  /** Bytes of regular files handed to {@link CommitWriter.contentFromPath} so far. */
-  private pathBytes = 0;
+  /** Bytes of regular files written in-thread so far (see {@link CommitWriter.addFile}). */
+  private inlineBytes = 0;
+  /** Files past the first {@link INLINE_BYTES} go to the content workers. */
+  private offload = false;
+  private batch: Array<{ header: FileHeader; path: string; size: number; done: (checksum: string) => void }> = [];
+  private batchBytes = 0;
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly dirmetaCache = new Map<string, string>();
   files = 0;
@@ -336,26 +344,56 @@ class CommitWriter {
   }
 
   /**
-   * Write a regular file's content object from its path (files up to {@link WHOLE_FILE_LIMIT}).
-   * Past the first {@link INLINE_BYTES} of a commit the whole job runs on the store's content
-   * workers (read, hash, compress, write), leaving this thread to walk the tree.
+   * Add a regular file of a directory walk (files up to {@link WHOLE_FILE_LIMIT}; larger ones are
+   * streamed). The first {@link INLINE_BYTES} of a commit are written in-thread (tiny commits never
+   * start workers); after that files are collected into batches ({@link BATCH_FILES} files or
+   * {@link BATCH_BYTES}) whose whole jobs — read, hash, compress, write — run on the store's
+   * content workers, one message per batch, leaving this thread to walk the tree.
    */
-  async contentFromPath(header: FileHeader, path: string, size: number): Promise<string> {
-    const offload = this.pathBytes >= INLINE_BYTES;
-    this.pathBytes += size;
-    const r = offload ? await this.repo.offloadContentFromPath(header, path, size, { hashHeader: this.headerBytes(header) ?? undefined }) : null;
-    if (!r) {
-      const buf = readFileSync(path);
-      return this.content(header, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+  async addFile(header: FileHeader, path: string, size: number, done: (checksum: string) => void): Promise<void> {
+    if (size > WHOLE_FILE_LIMIT) return this.schedule(async () => done(await this.contentFromFile(header, path, size)));
+    if (!this.offload && this.inlineBytes + size < INLINE_BYTES) {
+      this.inlineBytes += size;
+      return this.schedule(async () => done(await this.contentInThread(header, path)));
     }
-    this.files++;
-    this.bytes += size;
-    if (this.generateSizes && !this.sizes.has(r.checksum)) {
-      if (r.stored !== null) this.sizes.set(r.checksum, { archived: r.stored, unpacked: size, type: ObjectType.FILE });
-      else this.sizeLater.set(r.checksum, size);
-    }
-    this.progress();
-    return r.checksum;
+    this.offload = true;
+    this.batch.push({ header, path, size, done });
+    this.batchBytes += size;
+    if (this.batch.length >= BATCH_FILES || this.batchBytes >= BATCH_BYTES) await this.flushBatch();
+  }
+
+  /** Send the collected files to a content worker (call at the end of a walk). */
+  async flushBatch(): Promise<void> {
+    const batch = this.batch;
+    if (batch.length === 0) return;
+    this.batch = [];
+    this.batchBytes = 0;
+    await this.schedule(async () => {
+      const results = await this.repo.offloadContentFromPaths(
+        batch.map((f) => ({ header: f.header, absPath: f.path, size: f.size, hashHeader: this.headerBytes(f.header) ?? undefined })),
+      );
+      for (let i = 0; i < batch.length; i++) {
+        const f = batch[i]!;
+        const r = results?.[i];
+        if (!r) {
+          f.done(await this.contentInThread(f.header, f.path));
+          continue;
+        }
+        this.files++;
+        this.bytes += f.size;
+        if (this.generateSizes && !this.sizes.has(r.checksum)) {
+          if (r.stored !== null) this.sizes.set(r.checksum, { archived: r.stored, unpacked: f.size, type: ObjectType.FILE });
+          else this.sizeLater.set(r.checksum, f.size);
+        }
+        this.progress();
+        f.done(r.checksum);
+      }
+    });
+  }
+
+  private async contentInThread(header: FileHeader, path: string): Promise<string> {
+    const buf = readFileSync(path);
+    return this.content(header, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
   }
 
   /** Look up the stored sizes of objects that were already present or staged by another job. */
@@ -411,14 +449,7 @@ async function importDir(w: CommitWriter, absPath: string, st: Stats, tree: Muta
       } else {
         const header: FileHeader = { uid: mm.uid, gid: mm.gid, mode: mm.mode, rdev: 0, symlinkTarget: '', xattrs: [] };
         tree.replaceFile(name, ''); // placeholder: filled in when the object is written
-        const size = cst.size;
-        await w.schedule(async () => {
-          if (size > WHOLE_FILE_LIMIT) {
-            tree.files.set(name, await w.contentFromFile(header, child, size));
-          } else {
-            tree.files.set(name, await w.contentFromPath(header, child, size));
-          }
-        });
+        await w.addFile(header, child, cst.size, (csum) => tree.files.set(name, csum));
       }
     } else {
       throw new OstreeError('INVALID_MODE', `Unsupported file type for ${child} (mode 0${cst.mode.toString(8)})`, { data: { path: child } });
@@ -554,6 +585,7 @@ export async function commit(repo: Repo, opts: CommitOptions): Promise<CommitRes
           });
           if (!st.isDirectory()) throw new OstreeError('INVALID_ARGUMENT', `Not a directory: ${src.path}`);
           await importDir(w, src.path, st, root);
+          await w.flushBatch();
           consumed.push(src.path);
           await w.drain();
         } else if (src.kind === 'ref') {

@@ -11,7 +11,8 @@
  * in-thread. Staged objects are created with `O_EXCL`: if two workers meet the same content, the
  * second sees `EEXIST` and reports `staged` without compressing it again (the bytes would be
  * identical). Deflate parameters are ostree's (raw, memLevel 8; see `deflate.ts`): node:zlib for
- * the `fast` flavour, pako (required by absolute path) for `exact`.
+ * the `fast` flavour, pako (required by absolute path) for `exact`. Files travel in batches (one
+ * message each way per batch): for small files the messaging cost more than the work.
  *
  * @module
  */
@@ -71,7 +72,8 @@ function writeAll(fd, buf) {
   for (let off = 0; off < buf.length; ) off += fs.writeSync(fd, buf, off, buf.length - off);
 }
 
-function handle(j) {
+function handle(c, f) {
+  const j = { ...c, ...f };
   const data = readWhole(j.path, j.size);
   if (data === null) return { checksum: '', state: 'changed', bytes: 0 };
   const checksum = createHash('sha256').update(j.hashHeader).update(data).digest('hex');
@@ -115,18 +117,20 @@ function handle(j) {
 }
 
 parentPort.on('message', (m) => {
-  let reply;
-  try {
-    reply = { id: m.id, result: handle(m.job) };
-  } catch (e) {
-    reply = { id: m.id, error: { message: String((e && e.message) || e), code: e && e.code } };
+  const results = [];
+  for (const f of m.job.files) {
+    try {
+      results.push(handle(m.job.common, f));
+    } catch (e) {
+      results.push({ checksum: '', state: 'error', bytes: 0, message: String((e && e.message) || e), code: e && e.code });
+    }
   }
-  parentPort.postMessage(reply);
+  parentPort.postMessage({ id: m.id, result: results });
 });
 `;
 
-/** One file to turn into a staged content object (see the module comment). */
-export interface ContentJob {
+/** One file of a {@link ContentBatch}. */
+export interface ContentFileJob {
   /** Absolute path of the regular file to read. */
   path: string;
   /** Its size when it was `lstat`ed; a different size read back is reported as `changed`. */
@@ -135,14 +139,18 @@ export interface ContentJob {
   hashHeader: Uint8Array;
   /** Encoded `.filez` header for `size` (archive), or `null` to store the bytes as they are. */
   archiveHeader: Uint8Array | null;
-  /** Deflate level (archive). */
-  level: number;
-  /** Use pako (zlib-exact output) instead of node:zlib. */
-  exact: boolean;
   /** Permission bits of the staged file. */
   perms: number;
   /** `fchmod` after creation (when the umask could have masked `perms`). */
   chmod: boolean;
+}
+
+/** Settings shared by the files of a {@link ContentBatch} (one repository and transaction). */
+export interface ContentBatchCommon {
+  /** Deflate level (archive). */
+  level: number;
+  /** Use pako (zlib-exact output) instead of node:zlib. */
+  exact: boolean;
   /** Set mtime to 0 (bare-family content objects). */
   mtimeZero: boolean;
   /** Object file extension including the dot (`.filez`, `.file`). */
@@ -155,20 +163,31 @@ export interface ContentJob {
   absent: Uint8Array | null;
 }
 
-/** What a worker did with a {@link ContentJob}. */
+/** Files handed to one worker in one message (per-file messages cost more than small files' work). */
+export interface ContentBatch {
+  common: ContentBatchCommon;
+  files: ContentFileJob[];
+}
+
+/** What a worker did with one {@link ContentFileJob}. */
 export interface ContentJobResult {
-  /** Content checksum (empty when `changed`). */
+  /** Content checksum (empty when `changed` or `error`). */
   checksum: string;
   /**
    * `written`: staged now; `exists`: already in `objects/`; `staged`: already staged (by another
-   * job); `changed`: the file's size differed from the job's, nothing written.
+   * job); `changed`: the file's size differed from the job's, nothing written; `error`: the file
+   * could not be read or the object written (`message`, `code`).
    */
-  state: 'written' | 'exists' | 'staged' | 'changed';
+  state: 'written' | 'exists' | 'staged' | 'changed' | 'error';
   /** Bytes written (the stored object's size) when `written`. */
   bytes: number;
+  /** Error message (`error`). */
+  message?: string;
+  /** The fs error's code, e.g. `ENOENT` (`error`). */
+  code?: string;
 }
 
-let pool: WorkerPool<ContentJob, ContentJobResult> | null = null;
+let pool: WorkerPool<ContentBatch, ContentJobResult[]> | null = null;
 
 /** Workers the content pool may start (one per core, at most 8). */
 export function contentWorkerCount(): number {
@@ -176,11 +195,10 @@ export function contentWorkerCount(): number {
 }
 
 /**
- * Stage one content object on a worker. Returns `null` when workers are unavailable (the caller
- * writes in-thread); rejects with a `WorkerJobError` carrying the fs error's `code` when the file
- * cannot be read or the object cannot be written.
+ * Stage a batch of content objects on one worker; one result per file, in order. Returns `null`
+ * when workers are unavailable (the caller writes in-thread).
  */
-export function stageContentOnWorker(job: ContentJob): Promise<ContentJobResult> | null {
+export function stageContentOnWorker(batch: ContentBatch): Promise<ContentJobResult[]> | null {
   pool ??= new WorkerPool({ name: 'content', source: WORKER_SOURCE, workerData: () => ({ pako: resolvePako() }), size: contentWorkerCount() });
-  return pool.run(job);
+  return pool.run(batch);
 }

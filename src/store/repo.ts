@@ -32,7 +32,8 @@ import {
 import { validateCollectionId } from '../format/names.js';
 import { NodeStorage, isAbsent, needsChmod, tmpSuffix, writeAtomicFast, writeNewFile, type Storage } from './storage.js';
 import { lockRepo, type HeldLock } from './lock.js';
-import { stageContentOnWorker, type ContentJob } from './content-pool.js';
+import { stageContentOnWorker } from './content-pool.js';
+import { WorkerJobError } from './worker-pool.js';
 import { listRefs, readRef, writeRef, parseRefLocation, type ListedRef, type RefLocation } from './refs.js';
 
 const inflateRawAsync = promisify(inflateRaw);
@@ -533,53 +534,62 @@ export class Repo {
   }
 
   /**
-   * Write a regular file's content object from `absPath` on a worker thread (`content-pool.ts`):
-   * the whole job — read, hash, existence check, compression, staged write — runs off this thread.
-   * Meant for files of a few MiB at most (read whole). Returns the checksum and, when this call
-   * stored the object, its stored size; `null` when it cannot be offloaded (no transaction, not
-   * Node storage, workers unavailable, or the file's size changed since `size` was taken) — the
-   * caller then writes it in-thread with {@link Repo.writeContent}, which gives the same object.
+   * Write regular files' content objects from their paths on a worker thread (`content-pool.ts`):
+   * each file's whole job — read, hash, existence check, compression, staged write — runs off this
+   * thread, the files in one message. Meant for files of a few MiB at most (read whole). Returns,
+   * per file, the checksum and (when this call stored the object) its stored size, or `null` when
+   * that file must be written in-thread with {@link Repo.writeContent} (same object): its size
+   * changed since it was taken. Returns `null` for the whole batch when nothing can be offloaded
+   * (no transaction, not Node storage, workers unavailable). Throws the first file's read/write
+   * error (with the fs `code`).
    */
-  async offloadContentFromPath(
-    header: FileHeader,
-    absPath: string,
-    size: number,
-    opts: { hashHeader?: Uint8Array } = {},
-  ): Promise<{ checksum: string; stored: number | null } | null> {
-    if ((header.mode & 0o170000) !== 0o100000) throw new RangeError('offloadContentFromPath: header must describe a regular file');
+  async offloadContentFromPaths(
+    files: ReadonlyArray<{ header: FileHeader; absPath: string; size: number; hashHeader?: Uint8Array }>,
+  ): Promise<Array<{ checksum: string; stored: number | null } | null> | null> {
     const tx = this.tx;
     if (!tx || !(this.storage instanceof NodeStorage) || (this.mode !== 'archive' && this.mode !== 'bare-user-only')) return null;
     const archive = this.mode === 'archive';
-    const perms = archive ? 0o644 : header.mode & 0o7777;
-    if (!archive && (perms & ~0o775) !== 0) {
-      throw new OstreeError('INVALID_MODE', `Content object mode 0${perms.toString(8)} is not allowed in bare-user-only repositories`);
-    }
-    const job: ContentJob = {
-      path: absPath,
-      size,
-      hashHeader: opts.hashHeader ?? encodeContentHeader(header),
-      archiveHeader: archive ? encodeArchiveHeader(header, size) : null,
-      level: this.zlibLevel,
-      exact: this.deflateFlavour === 'exact',
-      perms,
-      chmod: needsChmod(perms),
-      mtimeZero: !archive,
-      ext: archive ? '.filez' : '.file',
-      objectsDir: this.storage.resolve('objects'),
-      stagingDir: this.storage.resolve(tx.dir),
-      absent: tx.absentMask(),
-    };
+    const jobs = files.map((f) => {
+      if ((f.header.mode & 0o170000) !== 0o100000) throw new RangeError('offloadContentFromPaths: headers must describe regular files');
+      const perms = archive ? 0o644 : f.header.mode & 0o7777;
+      if (!archive && (perms & ~0o775) !== 0) {
+        throw new OstreeError('INVALID_MODE', `Content object mode 0${perms.toString(8)} is not allowed in bare-user-only repositories`);
+      }
+      return {
+        path: f.absPath,
+        size: f.size,
+        hashHeader: f.hashHeader ?? encodeContentHeader(f.header),
+        archiveHeader: archive ? encodeArchiveHeader(f.header, f.size) : null,
+        perms,
+        chmod: needsChmod(perms),
+      };
+    });
     tx.workersStage = true;
-    const run = stageContentOnWorker(job);
-    const r = run ? await run : null;
-    if (!r || r.state === 'changed') return null;
-    tx.stats.contentTotal++;
-    // not counted when the in-thread path staged the same object meanwhile (it counted it)
-    if (r.state !== 'written' || tx.has(r.checksum, ObjectType.FILE)) return { checksum: r.checksum, stored: r.state === 'written' ? r.bytes : null };
-    tx.recordStaged(r.checksum, ObjectType.FILE);
-    tx.stats.contentWritten++;
-    tx.stats.contentBytesWritten += r.bytes;
-    return { checksum: r.checksum, stored: r.bytes };
+    const run = stageContentOnWorker({
+      common: {
+        level: this.zlibLevel,
+        exact: this.deflateFlavour === 'exact',
+        mtimeZero: !archive,
+        ext: archive ? '.filez' : '.file',
+        objectsDir: this.storage.resolve('objects'),
+        stagingDir: this.storage.resolve(tx.dir),
+        absent: tx.absentMask(),
+      },
+      files: jobs,
+    });
+    if (!run) return null;
+    const results = await run;
+    return results.map((r) => {
+      if (r.state === 'error') throw new WorkerJobError(`content worker: ${r.message ?? 'failed'}`, r.code);
+      if (r.state === 'changed') return null;
+      tx.stats.contentTotal++;
+      // not counted when the in-thread path staged the same object meanwhile (it counted it)
+      if (r.state !== 'written' || tx.has(r.checksum, ObjectType.FILE)) return { checksum: r.checksum, stored: r.state === 'written' ? r.bytes : null };
+      tx.recordStaged(r.checksum, ObjectType.FILE);
+      tx.stats.contentWritten++;
+      tx.stats.contentBytesWritten += r.bytes;
+      return { checksum: r.checksum, stored: r.bytes };
+    });
   }
 
   private async putSymlinkObject(checksum: string, target: string): Promise<void> {

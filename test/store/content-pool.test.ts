@@ -3,7 +3,9 @@ import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, statSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
-import { stageContentOnWorker, type ContentJob } from '../../src/store/content-pool.js';
+import { stageContentOnWorker, type ContentBatchCommon, type ContentFileJob } from '../../src/store/content-pool.js';
+
+type ContentJob = ContentBatchCommon & ContentFileJob;
 import { contentChecksum, encodeArchiveHeader, encodeContentHeader, type FileHeader } from '../../src/format/file-header.js';
 
 const header: FileHeader = { uid: 0, gid: 0, mode: 0o100755, rdev: 0, symlinkTarget: '', xattrs: [] };
@@ -35,9 +37,12 @@ function setup() {
 }
 
 async function run(job: ContentJob) {
-  const p = stageContentOnWorker(job);
+  const { path, size, hashHeader, archiveHeader, perms, chmod, ...common } = job;
+  const p = stageContentOnWorker({ common, files: [{ path, size, hashHeader, archiveHeader, perms, chmod }] });
   expect(p).not.toBeNull();
-  return p!;
+  const results = await p!;
+  expect(results).toHaveLength(1);
+  return results[0]!;
 }
 
 describe('content workers', () => {
@@ -80,6 +85,15 @@ describe('content workers', () => {
     expect((await run(job({ size: 49_999 }))).state).toBe('changed');
     expect((await run(job({ size: 50_001 }))).state).toBe('changed');
     expect(existsSync(join(dir, 'staging')) && readFileSync(join(dir, 'f')).length).toBe(50_000);
-    await expect(run(job({ path: join(dir, 'missing') }))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await run(job({ path: join(dir, 'missing') }))).toMatchObject({ state: 'error', code: 'ENOENT' });
+  });
+
+  it('a batch answers per file, in order, and one bad file does not stop the others', async () => {
+    const { dir, job, csum } = setup();
+    const { path, size, hashHeader, archiveHeader, perms, chmod, ...common } = job();
+    const f = { path, size, hashHeader, archiveHeader, perms, chmod };
+    const results = await stageContentOnWorker({ common, files: [f, { ...f, path: join(dir, 'missing') }, f, { ...f, size: 1 }] })!;
+    expect(results.map((r) => r.state)).toEqual(['written', 'error', 'staged', 'changed']);
+    expect(results[0]!.checksum).toBe(csum);
   });
 });
