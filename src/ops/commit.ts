@@ -34,7 +34,7 @@ import { importTar } from './commit-tar.js';
 import { signCommit } from './sign.js';
 import type { Signer } from '../sign/types.js';
 import { TaskPool } from './task-pool.js';
-import { contentWorkerCount } from '../store/content-pool.js';
+import { contentWorkerCount, warmContentWorkers } from '../store/content-pool.js';
 
 /** One layer of the tree to commit (`--tree=dir=`, `--tree=ref=`, `--tree=tar=`, or in memory). */
 export type TreeSource =
@@ -356,7 +356,10 @@ class CommitWriter {
       this.inlineBytes += size;
       return this.schedule(async () => done(await this.contentInThread(header, path)));
     }
-    this.offload = true;
+    if (!this.offload) {
+      this.offload = true;
+      warmContentWorkers();
+    }
     this.batch.push({ header, path, size, done });
     this.batchBytes += size;
     if (this.batch.length >= BATCH_FILES || this.batchBytes >= BATCH_BYTES) await this.flushBatch();

@@ -199,6 +199,15 @@ export function contentWorkerCount(): number {
  * when workers are unavailable (the caller writes in-thread).
  */
 export function stageContentOnWorker(batch: ContentBatch): Promise<ContentJobResult[]> | null {
+  return contentPool().run(batch);
+}
+
+/** Start the content workers ahead of a large job, so that their start-up overlaps other work. */
+export function warmContentWorkers(): void {
+  contentPool().warm();
+}
+
+function contentPool(): WorkerPool<ContentBatch, ContentJobResult[]> {
   pool ??= new WorkerPool({ name: 'content', source: WORKER_SOURCE, workerData: () => ({ pako: resolvePako() }), size: contentWorkerCount() });
-  return pool.run(batch);
+  return pool;
 }

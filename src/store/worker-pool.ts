@@ -85,6 +85,17 @@ export class WorkerPool<Req, Res> {
     });
   }
 
+  /** Start every worker now (their start-up then overlaps the caller's work); no-op when broken. */
+  warm(): void {
+    if (this.broken) return;
+    try {
+      while (this.slots.length < this.opts.size) this.spawn();
+    } catch {
+      this.broken = true;
+    }
+    this.maybeIdle();
+  }
+
   private pick(): Slot | null {
     let best: Slot | null = null;
     for (const s of this.slots) if (!best || s.jobs.size < best.jobs.size) best = s;
