@@ -298,11 +298,7 @@ export class NodeStorage implements Storage {
       } catch {
         // already failing
       }
-      try {
-        unlinkSync(tmp);
-      } catch {
-        // best effort
-      }
+      unlinkQuietly(tmp);
       throw e;
     }
     closeSync(fd);
@@ -310,11 +306,7 @@ export class NodeStorage implements Storage {
       try {
         linkSync(tmp, full);
       } catch (e) {
-        try {
-          unlinkSync(tmp);
-        } catch {
-          // best effort
-        }
+        unlinkQuietly(tmp);
         if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
           throw new OstreeError('EXISTS', `${path} already exists`, { data: { path } });
         }
@@ -326,11 +318,7 @@ export class NodeStorage implements Storage {
     try {
       renameSync(tmp, full);
     } catch (e) {
-      try {
-        unlinkSync(tmp);
-      } catch {
-        // best effort
-      }
+      unlinkQuietly(tmp);
       throw e;
     }
   }
@@ -413,6 +401,15 @@ export async function syncFilesystem(dir: string): Promise<void> {
 let tmpPrefix = '';
 let tmpCounter = 0;
 
+/** `unlink`, ignoring every error (cleanup of a temporary file on a path that is already failing). */
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone, or nothing more can be done
+  }
+}
+
 /** The process umask, read once (reading it is not free and it does not change under us). */
 let cachedUmask = -1;
 
@@ -468,11 +465,7 @@ function fillNewFileSync(fd: number, full: string, data: Uint8Array, opts: NewFi
     if (opts.zeroTimes) futimesSync(fd, 0, 0);
   } catch (e) {
     closeSync(fd);
-    try {
-      unlinkSync(full);
-    } catch {
-      // already gone
-    }
+    unlinkQuietly(full);
     throw e;
   }
   closeSync(fd);
@@ -480,11 +473,7 @@ function fillNewFileSync(fd: number, full: string, data: Uint8Array, opts: NewFi
     try {
       renameSync(full, opts.renameTo);
     } catch (e) {
-      try {
-        unlinkSync(full);
-      } catch {
-        // already gone
-      }
+      unlinkQuietly(full);
       throw e;
     }
   }
