@@ -30,7 +30,7 @@ import pako from 'pako';
 import { OstreeError } from '../errors.js';
 import { Variant } from '../gvariant/value.js';
 import { KeyFile } from '../format/keyfile.js';
-import { compareUtf8 } from '../format/bytes.js';
+import { compareUtf8, sortByUtf8 } from '../format/bytes.js';
 import { decodeCommit, encodeCommit } from '../format/commit.js';
 import { encodeDirmeta } from '../format/dirmeta.js';
 import { encodeDirtree } from '../format/dirtree.js';
@@ -253,10 +253,10 @@ async function generateLocked(repo: Repo, opts: AppstreamOptions): Promise<Appst
   const cache = opts.cache ?? newReadCache();
   const arches = new Set<string>();
   const subsets = new Set<string>(['']);
-  const flatpakRefs = heads
-    .map((r) => ({ ...r, parsed: tryParseRef(r.ref) }))
-    .filter((r): r is typeof r & { parsed: NonNullable<typeof r.parsed> } => r.parsed !== null)
-    .sort((a, b) => compareUtf8(a.ref, b.ref));
+  const flatpakRefs = sortByUtf8(
+    heads.map((r) => ({ ...r, parsed: tryParseRef(r.ref) })).filter((r): r is typeof r & { parsed: NonNullable<typeof r.parsed> } => r.parsed !== null),
+    (r) => r.ref,
+  );
   const commits = await Promise.all(flatpakRefs.map((r) => readCommitBytes(repo, r.checksum, cache)));
   const decoded = commits.map((b) => (b === null ? null : decodeCommit(b)));
   for (const [i, r] of flatpakRefs.entries()) {

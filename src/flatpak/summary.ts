@@ -375,8 +375,26 @@ async function pool<T>(items: readonly T[], n: number, f: (t: T) => Promise<void
   );
 }
 
-async function writeFile(repo: Repo, path: string, data: Uint8Array): Promise<void> {
-  await repo.storage.writeAtomic(path, data, { fsync: repo.fsyncEnabled });
+/** Whether `path` exists with exactly these bytes. */
+async function sameBytes(repo: Repo, path: string, data: Uint8Array): Promise<boolean> {
+  const st = await repo.storage.lstat(path);
+  if (!st || st.size !== data.byteLength) return false;
+  const cur = await repo.storage.read(path);
+  return cur !== null && Buffer.from(cur.buffer, cur.byteOffset, cur.byteLength).equals(data);
+}
+
+/**
+ * Write the files of one update: all to temporary names and synced side by side (one journal
+ * wait), then renamed — or deleted, for `null` — in the given order, so a crash leaves the same
+ * states as writing them one after another would.
+ */
+async function writeGroup(repo: Repo, files: ReadonlyArray<{ path: string; data: Uint8Array | null }>): Promise<void> {
+  const st = repo.storage;
+  if (st.writeAtomicGroup) return st.writeAtomicGroup(files, { fsync: repo.fsyncEnabled });
+  for (const f of files) {
+    if (f.data === null) await st.unlink(f.path);
+    else await st.writeAtomic(f.path, f.data, { fsync: repo.fsyncEnabled });
+  }
 }
 
 /**
@@ -458,6 +476,8 @@ export async function updateFlatpakSummary(repo: Repo, opts: FlatpakSummaryOptio
     let indexBytes: Uint8Array | undefined;
     const generated = new Set<string>();
     const referenced = new Map<string, { bytes: Uint8Array; names: string[] } | null>();
+    // every file of the update, in flatpak's order of writes (null: delete); written as one group
+    const staged: Array<{ path: string; data: Uint8Array | null }> = [];
     if (!opts.disableIndex) {
       await repo.storage.mkdirp('summaries');
       const subs = new Map<string, { digest: string; bytes: Uint8Array; names: string[] }>();
@@ -469,7 +489,7 @@ export async function updateFlatpakSummary(repo: Repo, opts: FlatpakSummaryOptio
           const path = `summaries/${digest}.gz`;
           const st = await repo.storage.lstat(path);
           const fresh = !(st && st.size > 0);
-          if (fresh) await writeFile(repo, path, gzipSync(s.bytes));
+          if (fresh) staged.push({ path, data: gzipSync(s.bytes) });
           subs.set(name, { digest, bytes: s.bytes, names: s.refs.map((r) => r.name) });
           generated.add(digest);
           referenced.set(digest, { bytes: s.bytes, names: s.refs.map((r) => r.name) });
@@ -509,7 +529,7 @@ export async function updateFlatpakSummary(repo: Repo, opts: FlatpakSummaryOptio
             const diff = gzipSync(summaryDiff(oc.bytes, oc.names, cur.bytes, cur.names), { level: 9 });
             const path = `summaries/${cand}-${cur.digest}.delta`;
             const st = await repo.storage.lstat(path);
-            if (!(st && st.size === diff.byteLength)) await writeFile(repo, path, diff);
+            if (!(st && st.size === diff.byteLength)) staged.push({ path, data: diff });
             w.history.push(cand);
           }
         }
@@ -522,19 +542,22 @@ export async function updateFlatpakSummary(repo: Repo, opts: FlatpakSummaryOptio
     const idx = await reindexDeltas(repo, deltaNames.filter((n) => digests.has(n)), digests);
     const indexDigest = indexBytes ? sha256(indexBytes) : null;
     const oldIndexDigest = oldIndexBytes ? sha256(oldIndexBytes) : null;
+    // a file whose current bytes are the new ones is left alone (a rerun within the same second)
+    const put = async (path: string, data: Uint8Array): Promise<void> => {
+      if (!(await sameBytes(repo, path, data))) staged.push({ path, data });
+    };
     if (indexBytes) {
       const sig = signers.length ? await signSummaryBytes(indexBytes, signers) : null;
-      if (sig) await writeFile(repo, `summaries/${indexDigest}.idx.sig`, sig);
-      await writeFile(repo, 'summary.idx', indexBytes);
-      if (sig) await writeFile(repo, 'summary.idx.sig', sig);
-      else await repo.storage.unlink('summary.idx.sig');
+      if (sig) staged.push({ path: `summaries/${indexDigest}.idx.sig`, data: sig });
+      await put('summary.idx', indexBytes);
+      staged.push({ path: 'summary.idx.sig', data: sig });
     } else {
-      await repo.storage.unlink('summary.idx');
-      await repo.storage.unlink('summary.idx.sig');
+      staged.push({ path: 'summary.idx', data: null }, { path: 'summary.idx.sig', data: null });
     }
-    await writeFile(repo, 'summary', compat.bytes);
-    await repo.storage.unlink('summary.sig');
-    if (signers.length) await writeFile(repo, 'summary.sig', await signSummaryBytes(compat.bytes, signers));
+    await put('summary', compat.bytes);
+    // flatpak deletes summary.sig, then writes the new one: here the new one replaces it
+    staged.push({ path: 'summary.sig', data: signers.length ? await signSummaryBytes(compat.bytes, signers) : null });
+    await writeGroup(repo, staged);
 
     if (!opts.disableIndex) {
       for (const e of (await repo.storage.list('summaries')) ?? []) {

@@ -40,6 +40,26 @@ export function compareUtf8(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/** A UTF-16 code unit at or above U+D800: where JS `<` and UTF-8 byte order can disagree. */
+const HIGH_UNIT = /[\uD800-\uFFFF]/;
+
+/**
+ * `items` sorted by `key` in {@link compareUtf8} order (a new array). When no key has a code unit
+ * at or above U+D800 — ASCII ref names, say — JS `<` already is byte order and the sort compares
+ * natively (several times faster); otherwise it uses {@link compareUtf8}.
+ */
+export function sortByUtf8<T>(items: Iterable<T>, key: (item: T) => string): T[] {
+  const out = [...items];
+  for (const it of out) {
+    if (HIGH_UNIT.test(key(it))) return out.sort((a, b) => compareUtf8(key(a), key(b)));
+  }
+  return out.sort((a, b) => {
+    const x = key(a);
+    const y = key(b);
+    return x < y ? -1 : x === y ? 0 : 1;
+  });
+}
+
 /** `strcmp` of two byte strings (comparison stops at the first NUL, as in C). */
 export function strcmpBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);

@@ -20,7 +20,7 @@
  */
 import { OstreeError } from '../errors.js';
 import { decode, encode, Variant, type GVValue } from '../gvariant/index.js';
-import { bswap64, compareUtf8 } from './bytes.js';
+import { bswap64, compareUtf8, sortByUtf8 } from './bytes.js';
 import { bytesToHex, checksumToBytes } from './checksum.js';
 import { ghashOrderEntries } from './ghash-order.js';
 import type { KeyFile } from './keyfile.js';
@@ -173,7 +173,7 @@ export interface BuiltFlatpakSummary {
  * @throws OstreeError `OBJECT_NOT_FOUND` when a listed commit has neither data nor facts
  */
 export function buildFlatpakSummary(s: FlatpakSummaryInput): BuiltFlatpakSummary {
-  const ordered = [...s.refs.keys()].sort(compareUtf8);
+  const ordered = sortByUtf8(s.refs.keys(), (r) => r);
   const arches = s.arches ? new Set(s.arches) : null;
   const commits = new Set<string>();
   for (const ref of ordered) {

@@ -13,7 +13,7 @@ export * from './mode.js';
 export * from './varint.js';
 export * from './ghash-order.js';
 export * from './xattrs.js';
-export { bswap32, bswap64, compareUtf8, strcmpBytes, bytesEqual } from './bytes.js';
+export { bswap32, bswap64, compareUtf8, sortByUtf8, strcmpBytes, bytesEqual } from './bytes.js';
 export * from './commit.js';
 export * from './dirtree.js';
 export * from './dirmeta.js';

@@ -22,7 +22,7 @@
 
 import { OstreeError } from '../errors.js';
 import { decode, encode, Variant, type GVValue } from '../gvariant/index.js';
-import { bswap64, compareUtf8 } from './bytes.js';
+import { bswap64, compareUtf8, sortByUtf8 } from './bytes.js';
 import { bytesToHex, checksumBytesFromB64, checksumToB64, checksumToBytes, isChecksum } from './checksum.js';
 import { ghashOrderEntries } from './ghash-order.js';
 import { isValidCollectionId, isValidRef } from './names.js';
@@ -137,7 +137,7 @@ export function readSummaryRefMetadata(metadata: ReadonlyArray<readonly [string,
 }
 
 function sortRefs(refs: readonly SummaryRef[]): SummaryRef[] {
-  return [...refs].sort((a, b) => compareUtf8(a.name, b.name));
+  return sortByUtf8(refs, (r) => r.name);
 }
 
 function refsValue(refs: readonly SummaryRef[]): GVValue {

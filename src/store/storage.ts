@@ -64,6 +64,14 @@ export interface Storage {
   mkdirp(path: string, mode?: number): Promise<void>;
   /** Write a file atomically: a temporary file in the same directory, then rename. */
   writeAtomic(path: string, data: Uint8Array | string, opts?: WriteOptions): Promise<void>;
+  /**
+   * Optional: write several files atomically as one group. Every file is written (and, with
+   * `fsync`, synced — concurrently) to a temporary name first; only then are they renamed into
+   * place, in the given order (an entry with `data: null` removes that path at its place in the
+   * order). When a write or sync fails nothing is renamed or removed and the temporary files are
+   * deleted. Callers without it write the files one by one with {@link writeAtomic}.
+   */
+  writeAtomicGroup?(files: ReadonlyArray<{ path: string; data: Uint8Array | null }>, opts?: Pick<WriteOptions, 'fsync' | 'mode'>): Promise<void>;
   /** Create a symlink atomically (temporary name, then rename over any existing entry). */
   symlinkAtomic(target: string, path: string): Promise<void>;
   /** Rename (replacing a file at `to`). */
@@ -278,6 +286,83 @@ export class NodeStorage implements Storage {
    * is a thread-pool round trip, and a small write is several of them); only the fsync, which can
    * wait on the disk for long, goes to the thread pool. Same steps and cleanup as the general path.
    */
+  async writeAtomicGroup(files: ReadonlyArray<{ path: string; data: Uint8Array | null }>, opts: Pick<WriteOptions, 'fsync' | 'mode'> = {}): Promise<void> {
+    const staged: Array<{ full: string; tmp: string; fd: number | null }> = [];
+    const steps: Array<{ full: string; tmp: string | null }> = [];
+    const cleanup = (): void => {
+      for (const f of staged) {
+        try {
+          if (f.fd !== null) closeSync(f.fd);
+        } catch {
+          // already failing
+        }
+        try {
+          unlinkSync(f.tmp);
+        } catch {
+          // best effort
+        }
+      }
+    };
+    try {
+      for (const { path, data } of files) {
+        const full = this.resolve(path);
+        if (data === null) {
+          steps.push({ full, tmp: null });
+          continue;
+        }
+        const tmp = `${dirname(full)}${sep}.tmp-${tmpSuffix()}`;
+        let fd: number;
+        try {
+          fd = openSync(tmp, 'wx', opts.mode ?? 0o644);
+        } catch (e) {
+          if (!isAbsent(e)) throw e;
+          mkdirSync(dirname(full), { recursive: true, mode: 0o775 });
+          fd = openSync(tmp, 'wx', opts.mode ?? 0o644);
+        }
+        const f = { full, tmp, fd: fd as number | null };
+        staged.push(f);
+        steps.push({ full, tmp });
+        let off = 0;
+        while (off < data.byteLength) off += writeSync(fd, data, off, data.byteLength - off);
+        if (opts.mode !== undefined) fchmodSync(fd, opts.mode);
+      }
+      // the syncs run side by side in the thread pool: one journal wait instead of one per file
+      if (opts.fsync) await Promise.all(staged.map((f) => new Promise<void>((res, rej) => fsync(f.fd!, (e) => (e ? rej(e) : res())))));
+      for (const f of staged) {
+        const fd = f.fd!;
+        f.fd = null;
+        closeSync(fd);
+      }
+    } catch (e) {
+      cleanup();
+      throw e;
+    }
+    // every file is complete (and synced) before the first rename; renames keep the given order
+    for (let i = 0; i < steps.length; i++) {
+      const st = steps[i]!;
+      try {
+        if (st.tmp === null) {
+          try {
+            unlinkSync(st.full);
+          } catch (e) {
+            if (!isAbsent(e)) throw e;
+          }
+        } else renameSync(st.tmp, st.full);
+      } catch (e) {
+        // the steps before `i` are done; the remaining temporary files are deleted
+        for (const f of steps.slice(i)) {
+          if (f.tmp === null) continue;
+          try {
+            unlinkSync(f.tmp);
+          } catch {
+            // best effort
+          }
+        }
+        throw e;
+      }
+    }
+  }
+
   private async writeAtomicSmall(path: string, full: string, tmp: string, bytes: Uint8Array, opts: WriteOptions): Promise<void> {
     let fd: number;
     try {

@@ -28,6 +28,7 @@ import {
   canonicalizeXattrs,
   xattrName,
   compareUtf8,
+  sortByUtf8,
   ObjectType,
   DIRTREE_TYPE,
   COMMIT_TYPE,
@@ -77,6 +78,17 @@ describe('dirtree ordering', () => {
     }
     expect('\uFFFD' < '\u{1F600}').toBe(false); // JS order differs…
     expect(compareUtf8('\uFFFD', '\u{1F600}')).toBeLessThan(0); // …bytes: EF BF BD < F0 9F 98 80
+  });
+  it('sortByUtf8 gives byte order on its native path (ASCII, U+0080–U+D7FF) and its exact path', () => {
+    const ascii = ['app/b', 'Z', 'app/a', 'a-b', 'a.b', 'a', '', 'app/a/x86_64'];
+    const bmp = [...ascii, 'é', '日本', '\u00ff', '\uD7FF'];
+    const astral = [...bmp, '\u{1F600}', '\uFFFD', '\uE000', '\u{10000}', 'a\u{1F600}', 'a\uFFFD'];
+    for (const names of [ascii, bmp, astral]) {
+      const want = [...names].sort(utf8Cmp);
+      expect(sortByUtf8(names, (n) => n)).toEqual(want);
+      expect(sortByUtf8([...names].reverse(), (n) => n)).toEqual(want);
+      expect(sortByUtf8(names.map((name) => ({ name })), (r) => r.name).map((r) => r.name)).toEqual(want);
+    }
   });
   it('sorts entries bytewise and round-trips', () => {
     const names = ['\u{1F600}', '\uFFFD', 'z', 'é', 'Z', 'a', 'a.b', 'a-b', '日本', '.hidden'];
