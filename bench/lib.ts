@@ -55,8 +55,8 @@ export async function timeOurs(fn: () => unknown | Promise<unknown>): Promise<Me
 }
 
 /** A temp directory removed by the returned cleanup function. */
-export function scratchDir(prefix = 'ostree-ts-bench-'): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+export function scratchDir(prefix = 'ostree-ts-bench-', base = tmpdir()): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(base, prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

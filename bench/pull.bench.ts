@@ -7,7 +7,7 @@
  * Both sides run as child processes (ours: `node bench/out/pull.mjs --child …`), so wall time and
  * peak RSS are measured the same way (`timeCommand`).
  *
- * Usage: `node bench/run.mjs pull [-- --mb=100 --runs=3]` (best of `runs` per side).
+ * Usage: `node bench/run.mjs pull [-- --mb=100 --runs=3 --scratch=/dev/shm]` (best of `runs` per side).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -48,7 +48,9 @@ async function main(): Promise<void> {
   const mb = arg('mb', 100);
   const runs = arg('runs', 3);
   const self = fileURLToPath(import.meta.url);
-  const { dir, cleanup } = scratchDir('ostree-ts-pull-bench-');
+  // `--scratch=/dev/shm` keeps the filesystem's state (and the disk flush) out of both sides
+  const scratchBase = process.argv.find((x) => x.startsWith('--scratch='))?.slice('--scratch='.length);
+  const { dir, cleanup } = scratchDir('ostree-ts-pull-bench-', scratchBase);
   let server: ReturnType<typeof spawn> | undefined;
   try {
     const tree = join(dir, 'tree');
