@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type * as openpgp from 'openpgp';
+import type { Config as PgpConfig, Key, KeyID, PrivateKey, PublicKey, PublicKeyPacket, Signature, SignaturePacket, Subkey } from 'openpgp';
 
 let openpgpModule: Promise<typeof import('openpgp')> | null = null;
 
@@ -28,9 +28,9 @@ import { OstreeError } from '../errors.js';
 import type { SignatureCheck, Signer, Verifier, VerifyResult } from './types.js';
 
 /** An OpenPGP public or secret key as OpenPGP.js represents it. */
-export type GpgKey = openpgp.Key;
+export type GpgKey = Key;
 /** An OpenPGP secret key as OpenPGP.js represents it. */
-export type GpgPrivateKey = openpgp.PrivateKey;
+export type GpgPrivateKey = PrivateKey;
 
 const ARMOR_BLOCK_RE = /-----BEGIN PGP ([A-Z ]+)-----[\s\S]*?-----END PGP \1-----/g;
 
@@ -48,7 +48,7 @@ function wrapKeyError(e: unknown, what: string): OstreeError {
 }
 
 /** Parse all keys (public or secret) from armored (one or several blocks) or binary bytes. */
-async function parseKeys(bytes: Uint8Array, what: string): Promise<openpgp.Key[]> {
+async function parseKeys(bytes: Uint8Array, what: string): Promise<Key[]> {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array');
   if (bytes.length === 0) throw new OstreeError('KEY_INVALID', `Invalid OpenPGP ${what}: empty input`);
   const pg = await loadOpenpgp();
@@ -58,7 +58,7 @@ async function parseKeys(bytes: Uint8Array, what: string): Promise<openpgp.Key[]
       const blocks = text.match(ARMOR_BLOCK_RE) ?? [];
       const keyBlocks = blocks.filter((b) => /^-----BEGIN PGP (PUBLIC|PRIVATE) KEY BLOCK-----/.test(b));
       if (keyBlocks.length === 0) throw new Error('no armored key block found');
-      const out: openpgp.Key[] = [];
+      const out: Key[] = [];
       for (const b of keyBlocks) out.push(...(await pg.readKeys({ armoredKeys: b })));
       return out;
     }
@@ -78,7 +78,7 @@ export async function loadGpgPublicKeys(bytes: Uint8Array): Promise<GpgKey[]> {
   return dedupe(keys.map((k) => (k.isPrivate() ? k.toPublic() : k)));
 }
 
-function dedupe<T extends openpgp.Key>(keys: T[]): T[] {
+function dedupe<T extends Key>(keys: T[]): T[] {
   const seen = new Set<string>();
   return keys.filter((k) => {
     const f = k.getFingerprint();
@@ -105,7 +105,7 @@ export interface LoadGpgSecretKeysOptions {
  */
 export async function loadGpgSecretKeys(bytes: Uint8Array, options: LoadGpgSecretKeysOptions = {}): Promise<GpgPrivateKey[]> {
   const all = await parseKeys(bytes, 'secret key');
-  let keys = dedupe(all.filter((k): k is openpgp.PrivateKey => k.isPrivate()));
+  let keys = dedupe(all.filter((k): k is PrivateKey => k.isPrivate()));
   if (keys.length === 0) throw new OstreeError('KEY_NOT_FOUND', 'No secret key in the given key data');
   if (options.keyId !== undefined) keys = [findGpgKey(keys, options.keyId).key];
   return Promise.all(keys.map((k) => unlockGpgKey(k, options.passphrase)));
@@ -174,18 +174,18 @@ export function parseGpgKeySpec(spec: string): GpgKeySpec {
 }
 
 /** A key chosen by a specifier. */
-export interface GpgKeyMatch<K extends openpgp.Key = openpgp.Key> {
+export interface GpgKeyMatch<K extends Key = Key> {
   /** The whole key (primary key with subkeys). */
   key: K;
   /** The long key ID of the (sub)key the specifier named when it named a subkey with `!`. */
   subkeyId?: string;
 }
 
-function keyIdHex(k: { getKeyID(): openpgp.KeyID }): string {
+function keyIdHex(k: { getKeyID(): KeyID }): string {
   return k.getKeyID().toHex().toUpperCase();
 }
 
-function userIdMatches(key: openpgp.Key, spec: GpgKeySpec): boolean {
+function userIdMatches(key: Key, spec: GpgKeySpec): boolean {
   for (const u of key.users) {
     const uid = u.userID;
     if (!uid) continue;
@@ -202,12 +202,12 @@ function userIdMatches(key: openpgp.Key, spec: GpgKeySpec): boolean {
  * IDs), like `gpgme_get_key()` does for ostree's `--gpg-sign=KEYID`.
  * @throws OstreeError `KEY_NOT_FOUND`, `KEY_AMBIGUOUS` (several different keys match), `INVALID_ARGUMENT`.
  */
-export function findGpgKey<K extends openpgp.Key>(keys: readonly K[], keyId: string): GpgKeyMatch<K> {
+export function findGpgKey<K extends Key>(keys: readonly K[], keyId: string): GpgKeyMatch<K> {
   const spec = parseGpgKeySpec(keyId);
   const found: GpgKeyMatch<K>[] = [];
   for (const key of keys) {
     if (spec.kind === 'short' || spec.kind === 'long' || spec.kind === 'fingerprint') {
-      const parts: (openpgp.Key | openpgp.Subkey)[] = [key, ...key.getSubkeys()];
+      const parts: (Key | Subkey)[] = [key, ...key.getSubkeys()];
       for (const p of parts) {
         const id = keyIdHex(p);
         const fpr = p.getFingerprint().toUpperCase();
@@ -250,7 +250,7 @@ export async function createGpgSigner(keys: GpgPrivateKey | readonly GpgPrivateK
   else if (list.length === 0) throw new OstreeError('KEY_NOT_FOUND', 'No secret key given');
   else throw new OstreeError('KEY_AMBIGUOUS', 'Several secret keys given and no key ID to choose one');
   const key = await unlockGpgKey(match.key, options.passphrase);
-  let signing: openpgp.PrivateKey | openpgp.Subkey;
+  let signing: PrivateKey | Subkey;
   try {
     const named = match.subkeyId ? key.getKeys().find((p) => keyIdHex(p) === match.subkeyId) : undefined;
     signing = await key.getSigningKey(named?.getKeyID());
@@ -281,10 +281,10 @@ export class GpgSigner implements Signer {
   /** Fingerprint (upper-case hex) of the primary key. */
   readonly primaryFingerprint: string;
   readonly #key: GpgPrivateKey;
-  readonly #signingKeyId: openpgp.KeyID;
+  readonly #signingKeyId: KeyID;
 
   /** Use {@link createGpgSigner}; this expects a decrypted key and the chosen signing key's ID. */
-  constructor(key: GpgPrivateKey, signingKeyId: openpgp.KeyID, signingFingerprint: string) {
+  constructor(key: GpgPrivateKey, signingKeyId: KeyID, signingFingerprint: string) {
     this.#key = key;
     this.#signingKeyId = signingKeyId;
     this.keyId = signingKeyId.toHex().toUpperCase();
@@ -328,12 +328,12 @@ export interface GpgVerifierOptions {
 export class GpgVerifier implements Verifier {
   /** Always `'gpg'`. */
   readonly engine = 'gpg' as const;
-  readonly #keys: openpgp.PublicKey[];
+  readonly #keys: PublicKey[];
   readonly #options: GpgVerifierOptions;
 
   /** @param keys trusted keys (secret keys are reduced to their public part). */
   constructor(keys: readonly GpgKey[], options: GpgVerifierOptions = {}) {
-    this.#keys = keys.map((k) => (k.isPrivate() ? k.toPublic() : (k as openpgp.PublicKey)));
+    this.#keys = keys.map((k) => (k.isPrivate() ? k.toPublic() : (k as PublicKey)));
     this.#options = options;
   }
 
@@ -343,14 +343,14 @@ export class GpgVerifier implements Verifier {
     const checks: SignatureCheck[] = [];
     const pg = await loadOpenpgp();
     for (const sigBytes of signatures) {
-      let sig: openpgp.Signature;
+      let sig: Signature;
       try {
         sig = await pg.readSignature({ binarySignature: sigBytes });
       } catch (e) {
         checks.push({ keyId: '', valid: false, expired: false, revoked: false, keyMissing: false, reason: `malformed signature: ${(e as Error)?.message ?? e}` });
         continue;
       }
-      const packets = sig.packets.filter((p): p is openpgp.SignaturePacket => p instanceof pg.SignaturePacket);
+      const packets = sig.packets.filter((p): p is SignaturePacket => p instanceof pg.SignaturePacket);
       if (packets.length === 0) {
         checks.push({ keyId: '', valid: false, expired: false, revoked: false, keyMissing: false, reason: 'no signature packet' });
         continue;
@@ -360,7 +360,7 @@ export class GpgVerifier implements Verifier {
     return { engine: 'gpg', checks, anyValid: checks.some((c) => c.valid) };
   }
 
-  async #checkPacket(data: Uint8Array, packet: openpgp.SignaturePacket): Promise<SignatureCheck> {
+  async #checkPacket(data: Uint8Array, packet: SignaturePacket): Promise<SignatureCheck> {
     const pg = await loadOpenpgp();
     const keyId = packet.issuerKeyID.toHex().toUpperCase();
     const issuerFpr = packet.issuerFingerprint ? Buffer.from(packet.issuerFingerprint as Uint8Array).toString('hex').toUpperCase() : undefined;
@@ -379,19 +379,19 @@ export class GpgVerifier implements Verifier {
     const part = primary.getKeys(packet.issuerKeyID)[0];
     check.fingerprint = part.getFingerprint().toUpperCase();
     const now = this.#options.now ?? new Date();
-    const config: Partial<openpgp.Config> = {};
+    const config: Partial<PgpConfig> = {};
     if (this.#options.allowSha1) config.rejectMessageHashAlgorithms = new Set([pg.enums.hash.md5, pg.enums.hash.ripemd]);
     // Key state now (gpg reports EXPKEYSIG / REVKEYSIG for a good signature by such a key).
     try {
       check.revoked = await primary.isRevoked(undefined, undefined, now);
       if (!check.revoked && part !== primary) {
-        check.revoked = await (part as openpgp.Subkey).isRevoked(undefined as unknown as openpgp.SignaturePacket, undefined as unknown as openpgp.PublicKeyPacket, now);
+        check.revoked = await (part as Subkey).isRevoked(undefined as unknown as SignaturePacket, undefined as unknown as PublicKeyPacket, now);
       }
     } catch { /* no revocation information we can evaluate */ }
     check.expired = await isExpired(primary, part, now);
     let good = false;
     try {
-      const sig = new pg.Signature(new pg.PacketList<openpgp.SignaturePacket>());
+      const sig = new pg.Signature(new pg.PacketList<SignaturePacket>());
       sig.packets.push(packet);
       const message = await pg.createMessage({ binary: data });
       const result = await pg.verify({ message, signature: sig, verificationKeys: [primary], date: packet.created ?? now, config, expectSigned: false });
@@ -411,14 +411,14 @@ export class GpgVerifier implements Verifier {
   }
 }
 
-async function isExpired(primary: openpgp.PublicKey, part: openpgp.PublicKey | openpgp.Subkey, now: Date): Promise<boolean> {
+async function isExpired(primary: PublicKey, part: PublicKey | Subkey, now: Date): Promise<boolean> {
   const expiredAt = (t: Date | number | null) => t instanceof Date && t.getTime() <= now.getTime();
   try {
     if (expiredAt(await primary.getExpirationTime())) return true;
   } catch { /* no valid self-signature: not an expiry */ }
   if (part !== primary) {
     try {
-      if (expiredAt(await (part as openpgp.Subkey).getExpirationTime(now))) return true;
+      if (expiredAt(await (part as Subkey).getExpirationTime(now))) return true;
     } catch { /* ditto */ }
   }
   return false;

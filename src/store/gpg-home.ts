@@ -8,7 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type * as openpgp from 'openpgp';
+import type { PrivateKey } from 'openpgp';
 import { OstreeError } from '../errors.js';
 import {
   buildSecretKeyblock, isKeybox, keyblockKeys, parseAgentKeyFile, parseKeybox, splitKeyring, type AgentSecretKey,
@@ -97,7 +97,7 @@ export async function loadGpgHomeSigner(homedir: string, keyId: string, options:
     if (unsupported.length > 0) throw unsupported[0];
     throw new OstreeError('KEY_NOT_FOUND', `No secret key for "${keyId}" in ${join(homedir, 'private-keys-v1.d')}`, { data: { keyId } });
   }
-  let priv: openpgp.PrivateKey;
+  let priv: PrivateKey;
   try {
     priv = await (await loadOpenpgp()).readPrivateKey({ binaryKey: buildSecretKeyblock(block, secrets) });
   } catch (e) {
