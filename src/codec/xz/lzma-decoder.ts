@@ -340,11 +340,22 @@ export class LzmaDecoder {
       if (outPos + len > outEnd) corrupt('match crosses the LZMA2 chunk end');
       let src = outPos - rep0 - 1;
       const end = outPos + len;
-      if (len > 12 && rep0 + 1 >= len) {
-        out.copyWithin(outPos, src, src + len);
+      if (len < 48) {
+        // Short: a byte loop beats the call overhead of copyWithin/fill (and handles overlap).
+        do out[outPos++] = out[src++]; while (outPos < end);
+      } else if (rep0 === 0) {
+        // A run of one byte.
+        out.fill(out[src], outPos, end);
         outPos = end;
       } else {
-        while (outPos < end) out[outPos++] = out[src++];
+        // Copy in pieces of at most the distance, so each piece's source is already written.
+        const d = rep0 + 1;
+        while (outPos < end) {
+          const n = end - outPos < d ? end - outPos : d;
+          out.copyWithin(outPos, src, src + n);
+          outPos += n;
+          src += n;
+        }
       }
     }
     if (inPos !== inEnd) corrupt('LZMA chunk compressed size mismatch');
