@@ -85,6 +85,24 @@ export class LzmaDecoder {
     const lcShift = 8 - lc;
     const lpMask = (1 << this.lp) - 1;
     const pbMask = (1 << this.pb) - 1;
+    // Model offsets as locals: module bindings are re-loaded on every use in the hot loop.
+    const kIsMatch = P_IS_MATCH;
+    const kIsRep0Long = P_IS_REP0_LONG;
+    const kIsRepG0 = P_IS_REP_G0;
+    const kIsRepG1 = P_IS_REP_G1;
+    const kIsRepG2 = P_IS_REP_G2;
+    const kIsRep = P_IS_REP;
+    const kDistSlot = P_DIST_SLOT;
+    const kDistSpecial = P_DIST_SPECIAL;
+    const kAlign = P_ALIGN;
+    const kLen = P_LEN;
+    const kRepLen = P_REP_LEN;
+    const kLiteral = P_LITERAL;
+    const kChoice2 = LEN_CHOICE2;
+    const kChoice = LEN_CHOICE;
+    const kLow = LEN_LOW;
+    const kMid = LEN_MID;
+    const kHigh = LEN_HIGH;
     let bound = 0;
     let p = 0;
     let bit = 0;
@@ -94,7 +112,7 @@ export class LzmaDecoder {
       const upos = outPos - dictStart;
       const posState = upos & pbMask;
       // isMatch
-      let pi = P_IS_MATCH + (state << 4) + posState;
+      let pi = kIsMatch + (state << 4) + posState;
       p = probs[pi];
       bound = Math.imul(range >>> 11, p);
       if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
@@ -103,7 +121,7 @@ export class LzmaDecoder {
         if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
         // ---- literal
         const prev = upos > 0 ? out[outPos - 1] : 0;
-        const base = P_LITERAL + 0x300 * (((upos & lpMask) << lc) + (prev >>> lcShift));
+        const base = kLiteral + 0x300 * (((upos & lpMask) << lc) + (prev >>> lcShift));
         let sym = 1;
         if (state < 7) {
           do {
@@ -145,7 +163,7 @@ export class LzmaDecoder {
       if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
 
       // isRep
-      pi = P_IS_REP + state;
+      pi = kIsRep + state;
       p = probs[pi];
       bound = Math.imul(range >>> 11, p);
       let lenBase: number;
@@ -154,21 +172,21 @@ export class LzmaDecoder {
         if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
         // ---- match: length first, then distance
         state = state < 7 ? 7 : 10;
-        lenBase = P_LEN;
+        lenBase = kLen;
         bit = -1; // marker: distance still to decode
       } else {
         range = (range - bound) | 0; code = (code - bound) | 0; probs[pi] = p - (p >>> 5);
         if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
         if (upos === 0) corrupt('rep match at dictionary start');
         // isRepG0
-        pi = P_IS_REP_G0 + state;
+        pi = kIsRepG0 + state;
         p = probs[pi];
         bound = Math.imul(range >>> 11, p);
         if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
           range = bound; probs[pi] = p + ((2048 - p) >>> 5);
           if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
           // isRep0Long
-          pi = P_IS_REP0_LONG + (state << 4) + posState;
+          pi = kIsRep0Long + (state << 4) + posState;
           p = probs[pi];
           bound = Math.imul(range >>> 11, p);
           if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
@@ -187,7 +205,7 @@ export class LzmaDecoder {
           range = (range - bound) | 0; code = (code - bound) | 0; probs[pi] = p - (p >>> 5);
           if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
           let dist: number;
-          pi = P_IS_REP_G1 + state;
+          pi = kIsRepG1 + state;
           p = probs[pi];
           bound = Math.imul(range >>> 11, p);
           if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
@@ -197,7 +215,7 @@ export class LzmaDecoder {
           } else {
             range = (range - bound) | 0; code = (code - bound) | 0; probs[pi] = p - (p >>> 5);
             if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
-            pi = P_IS_REP_G2 + state;
+            pi = kIsRepG2 + state;
             p = probs[pi];
             bound = Math.imul(range >>> 11, p);
             if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
@@ -216,7 +234,7 @@ export class LzmaDecoder {
           rep0 = dist;
         }
         state = state < 7 ? 8 : 11;
-        lenBase = P_REP_LEN;
+        lenBase = kRepLen;
         bit = 0;
       }
 
@@ -224,24 +242,24 @@ export class LzmaDecoder {
       let len: number;
       let treeBase: number;
       let treeBits: number;
-      pi = lenBase + LEN_CHOICE;
+      pi = lenBase + kChoice;
       p = probs[pi];
       bound = Math.imul(range >>> 11, p);
       if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
         range = bound; probs[pi] = p + ((2048 - p) >>> 5);
-        treeBase = lenBase + LEN_LOW + (posState << 3); treeBits = 3; len = 2;
+        treeBase = lenBase + kLow + (posState << 3); treeBits = 3; len = 2;
       } else {
         range = (range - bound) | 0; code = (code - bound) | 0; probs[pi] = p - (p >>> 5);
         if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
-        pi = lenBase + LEN_CHOICE2;
+        pi = lenBase + kChoice2;
         p = probs[pi];
         bound = Math.imul(range >>> 11, p);
         if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
           range = bound; probs[pi] = p + ((2048 - p) >>> 5);
-          treeBase = lenBase + LEN_MID + (posState << 3); treeBits = 3; len = 10;
+          treeBase = lenBase + kMid + (posState << 3); treeBits = 3; len = 10;
         } else {
           range = (range - bound) | 0; code = (code - bound) | 0; probs[pi] = p - (p >>> 5);
-          treeBase = lenBase + LEN_HIGH; treeBits = 8; len = 18;
+          treeBase = lenBase + kHigh; treeBits = 8; len = 18;
         }
       }
       if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
@@ -265,7 +283,7 @@ export class LzmaDecoder {
       if (bit === -1) {
         // ---- distance of a new match
         const lenState = len < 6 ? len - 2 : 3;
-        treeBase = P_DIST_SLOT + (lenState << 6);
+        treeBase = kDistSlot + (lenState << 6);
         let slot = 1;
         do {
           pi = treeBase + slot;
@@ -286,7 +304,7 @@ export class LzmaDecoder {
           const footerBits = (slot >>> 1) - 1;
           dist = (2 | (slot & 1)) << footerBits;
           if (slot < 14) {
-            const b2 = P_DIST_SPECIAL + dist - slot - 1;
+            const b2 = kDistSpecial + dist - slot - 1;
             let m = 1;
             for (let i = 0; i < footerBits; i++) {
               pi = b2 + m;
@@ -314,7 +332,7 @@ export class LzmaDecoder {
             dist = (dist + (direct << 4)) | 0;
             let m = 1;
             for (let i = 0; i < 4; i++) {
-              pi = P_ALIGN + m;
+              pi = kAlign + m;
               p = probs[pi];
               bound = Math.imul(range >>> 11, p);
               if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
