@@ -123,7 +123,12 @@ export function xzDecompress(data: Uint8Array, opts: XzDecompressOptions = {}): 
   const memlimit = opts.memlimit ?? Number.MAX_SAFE_INTEGER;
   if (!(data instanceof Uint8Array)) throw new TypeError('xzDecompress: data must be a Uint8Array');
   if (!(maxOutput >= 0)) throw new RangeError('xzDecompress: maxOutput must be ≥ 0');
-  const out = new Output(Math.min(Math.max(data.length * 4, 1 << 16), 1 << 28), maxOutput);
+  // Size the output from the stream index when it is readable and plausible (no regrowth, no final
+  // copy); otherwise guess and grow. The hint only sizes a buffer: the index is verified as usual.
+  const hint = indexSizeHint(data);
+  const initial = hint >= 0 && hint <= data.length * 8192 && hint <= (1 << 30) ? hint
+    : Math.min(Math.max(data.length * 4, 1 << 16), 1 << 28);
+  const out = new Output(initial, maxOutput);
   const r = new Reader(data);
   const lz = new LzmaDecoder();
   while (true) {
@@ -137,6 +142,50 @@ export function xzDecompress(data: Uint8Array, opts: XzDecompressOptions = {}): 
   const res = out.buf;
   if (res.length - out.pos > (out.pos >>> 3)) return res.slice(0, out.pos);
   return res.subarray(0, out.pos);
+}
+
+/**
+ * Total uncompressed size recorded in the index of `data` when `data` holds exactly one stream
+ * (plus stream padding) whose footer and index look sane; -1 otherwise. Read backwards from the
+ * stream footer (xz-file-format.txt §2.1.2, §4) with every access bounds-checked; nothing here is
+ * trusted beyond sizing the output buffer.
+ */
+function indexSizeHint(d: Uint8Array): number {
+  let end = d.length;
+  while (end >= 4 && d[end - 1] === 0 && d[end - 2] === 0 && d[end - 3] === 0 && d[end - 4] === 0) end -= 4;
+  const f = end - 12;
+  if (f < 12 || d[f + 10] !== 0x59 || d[f + 11] !== 0x5a) return -1;
+  const indexSize = (u32le(d, f + 4) + 1) * 4;
+  let pos = f - indexSize;
+  if (pos < 12 || d[pos] !== 0) return -1;
+  const checkId = d[f + 9] & 0x0f;
+  const cSize = checkSize(checkId);
+  pos++;
+  let blocksSize = 0;
+  let total = 0;
+  let count = -1;
+  for (let i = -1; i < 2 * count; i++) {
+    let v = 0;
+    let mul = 1;
+    for (let k = 0; ; k++) {
+      if (k === 9 || pos >= f) return -1;
+      const c = d[pos++];
+      v += (c & 0x7f) * mul;
+      if ((c & 0x80) === 0) break;
+      mul *= 128;
+    }
+    if (i < 0) {
+      count = v;
+      if (count > indexSize) return -1;
+    } else if (i & 1) {
+      total += v;
+    } else {
+      blocksSize += Math.ceil(v / 4) * 4;
+    }
+  }
+  // The stream must start at offset 0: header (12) + padded blocks + index + footer.
+  if (12 + blocksSize + indexSize + 12 !== end || cSize < 0) return -1;
+  return total <= Number.MAX_SAFE_INTEGER ? total : -1;
 }
 
 function decodeStream(r: Reader, out: Output, lz: LzmaDecoder, memlimit: number): void {
