@@ -124,22 +124,17 @@ export class LzmaDecoder {
         const base = kLiteral + 0x300 * (((upos & lpMask) << lc) + (prev >>> lcShift));
         let sym = 1;
         if (state < 7) {
-          // Branchless: literal bits are close to unpredictable, so a mispredicted branch per bit
-          // costs more than the extra arithmetic. m = -1 when the bit is 1 (code >= bound,
-          // unsigned), else 0; computed from the borrow of code - bound.
           do {
             pi = base + sym;
             p = probs[pi];
             bound = Math.imul(range >>> 11, p);
-            const diff = (code - bound) | 0;
-            const m = (((~code & bound) | (~(code ^ bound) & diff)) >> 31) ^ -1;
-            range = (bound & ~m) | ((range - bound) & m);
-            code = (code & ~m) | (diff & m);
-            probs[pi] = p + ((((2048 - p) & ~m) >>> 5) - ((p & m) >>> 5));
-            sym = (sym << 1) - m;
+            if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
+              range = bound; probs[pi] = p + ((2048 - p) >>> 5); sym <<= 1;
+            } else {
+              range = (range - bound) | 0; code = (code - bound) | 0; probs[pi] = p - (p >>> 5); sym = (sym << 1) | 1;
+            }
             if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
           } while (sym < 0x100);
-          sym &= 0xff;
           state = state < 4 ? 0 : state - 3;
         } else {
           if (rep0 >= upos) corrupt('literal match byte before dictionary start');
