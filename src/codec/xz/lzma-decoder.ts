@@ -131,7 +131,7 @@ export class LzmaDecoder {
       let pi = K.IsMatch + (state << 4) + posState;
       p = probs[pi];
       bound = Math.imul(range >>> 11, p);
-      if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
+      if ((code ^ -0x80000000) < (bound ^ -0x80000000)) {
         range = bound;
         probs[pi] = p + ((2048 - p) >>> 5);
         if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
@@ -144,7 +144,7 @@ export class LzmaDecoder {
             pi = base + sym;
             p = probs[pi];
             bound = Math.imul(range >>> 11, p);
-            if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
+            if ((code ^ -0x80000000) < (bound ^ -0x80000000)) {
               range = bound; probs[pi] = p + ((2048 - p) >>> 5); sym <<= 1;
             } else {
               range = (range - bound) | 0; code = (code - bound) | 0; probs[pi] = p - (p >>> 5); sym = (sym << 1) | 1;
@@ -162,7 +162,7 @@ export class LzmaDecoder {
             pi = base + offs + matchBit + sym;
             p = probs[pi];
             bound = Math.imul(range >>> 11, p);
-            if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
+            if ((code ^ -0x80000000) < (bound ^ -0x80000000)) {
               range = bound; probs[pi] = p + ((2048 - p) >>> 5); sym <<= 1; offs &= ~matchBit;
             } else {
               range = (range - bound) | 0; code = (code - bound) | 0; probs[pi] = p - (p >>> 5); sym = (sym << 1) | 1;
@@ -183,7 +183,7 @@ export class LzmaDecoder {
       p = probs[pi];
       bound = Math.imul(range >>> 11, p);
       let lenBase: number;
-      if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
+      if ((code ^ -0x80000000) < (bound ^ -0x80000000)) {
         range = bound; probs[pi] = p + ((2048 - p) >>> 5);
         if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
         // ---- match: length first, then distance
@@ -198,14 +198,14 @@ export class LzmaDecoder {
         pi = K.IsRepG0 + state;
         p = probs[pi];
         bound = Math.imul(range >>> 11, p);
-        if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
+        if ((code ^ -0x80000000) < (bound ^ -0x80000000)) {
           range = bound; probs[pi] = p + ((2048 - p) >>> 5);
           if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
           // isRep0Long
           pi = K.IsRep0Long + (state << 4) + posState;
           p = probs[pi];
           bound = Math.imul(range >>> 11, p);
-          if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
+          if ((code ^ -0x80000000) < (bound ^ -0x80000000)) {
             range = bound; probs[pi] = p + ((2048 - p) >>> 5);
             if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
             // short rep
@@ -224,7 +224,7 @@ export class LzmaDecoder {
           pi = K.IsRepG1 + state;
           p = probs[pi];
           bound = Math.imul(range >>> 11, p);
-          if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
+          if ((code ^ -0x80000000) < (bound ^ -0x80000000)) {
             range = bound; probs[pi] = p + ((2048 - p) >>> 5);
             if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
             dist = rep1;
@@ -234,7 +234,7 @@ export class LzmaDecoder {
             pi = K.IsRepG2 + state;
             p = probs[pi];
             bound = Math.imul(range >>> 11, p);
-            if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
+            if ((code ^ -0x80000000) < (bound ^ -0x80000000)) {
               range = bound; probs[pi] = p + ((2048 - p) >>> 5);
               if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
               dist = rep2;
@@ -261,7 +261,7 @@ export class LzmaDecoder {
       pi = lenBase + K.Choice;
       p = probs[pi];
       bound = Math.imul(range >>> 11, p);
-      if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
+      if ((code ^ -0x80000000) < (bound ^ -0x80000000)) {
         range = bound; probs[pi] = p + ((2048 - p) >>> 5);
         treeBase = lenBase + K.Low + (posState << 3); treeBits = 3; len = 2;
       } else {
@@ -270,7 +270,7 @@ export class LzmaDecoder {
         pi = lenBase + K.Choice2;
         p = probs[pi];
         bound = Math.imul(range >>> 11, p);
-        if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
+        if ((code ^ -0x80000000) < (bound ^ -0x80000000)) {
           range = bound; probs[pi] = p + ((2048 - p) >>> 5);
           treeBase = lenBase + K.Mid + (posState << 3); treeBits = 3; len = 10;
         } else {
@@ -286,7 +286,7 @@ export class LzmaDecoder {
           pi = treeBase + sym;
           p = probs[pi];
           bound = Math.imul(range >>> 11, p);
-          if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
+          if ((code ^ -0x80000000) < (bound ^ -0x80000000)) {
             range = bound; probs[pi] = p + ((2048 - p) >>> 5); sym <<= 1;
           } else {
             range = (range - bound) | 0; code = (code - bound) | 0; probs[pi] = p - (p >>> 5); sym = (sym << 1) | 1;
@@ -305,7 +305,7 @@ export class LzmaDecoder {
           pi = treeBase + slot;
           p = probs[pi];
           bound = Math.imul(range >>> 11, p);
-          if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
+          if ((code ^ -0x80000000) < (bound ^ -0x80000000)) {
             range = bound; probs[pi] = p + ((2048 - p) >>> 5); slot <<= 1;
           } else {
             range = (range - bound) | 0; code = (code - bound) | 0; probs[pi] = p - (p >>> 5); slot = (slot << 1) | 1;
@@ -326,7 +326,7 @@ export class LzmaDecoder {
               pi = b2 + m;
               p = probs[pi];
               bound = Math.imul(range >>> 11, p);
-              if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
+              if ((code ^ -0x80000000) < (bound ^ -0x80000000)) {
                 range = bound; probs[pi] = p + ((2048 - p) >>> 5); m <<= 1;
               } else {
                 range = (range - bound) | 0; code = (code - bound) | 0; probs[pi] = p - (p >>> 5); m = (m << 1) | 1;
@@ -340,7 +340,7 @@ export class LzmaDecoder {
             for (let i = footerBits - 4; i > 0; i--) {
               range >>>= 1;
               // t = all ones when code >= range (unsigned), else 0
-              const t = ((code ^ 0x80000000) >= (range ^ 0x80000000)) ? -1 : 0;
+              const t = ((code ^ -0x80000000) >= (range ^ -0x80000000)) ? -1 : 0;
               code = (code - (range & t)) | 0;
               direct = (direct << 1) | (t & 1);
               if (range >>> 24 === 0) { range <<= 8; code = (code << 8) | inp[inPos++]; }
@@ -351,7 +351,7 @@ export class LzmaDecoder {
               pi = K.Align + m;
               p = probs[pi];
               bound = Math.imul(range >>> 11, p);
-              if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
+              if ((code ^ -0x80000000) < (bound ^ -0x80000000)) {
                 range = bound; probs[pi] = p + ((2048 - p) >>> 5); m <<= 1;
               } else {
                 range = (range - bound) | 0; code = (code - bound) | 0; probs[pi] = p - (p >>> 5); m = (m << 1) | 1;
