@@ -308,9 +308,10 @@ function extendedKeyValue(text: string): string {
   let swallow = false;
   for (const raw of found as string[]) {
     let s = raw;
-    if (swallow) s = s.replace(/^\s+/, '');
-    else if (/^\s/.test(s)) s = s.slice(1);
-    s = s.replace(/\s+$/, '');
+    // blanks only: quoted strings may hold raw bytes such as 0xA0, which `\s` would eat
+    if (swallow) s = s.replace(/^[ \t]+/, '');
+    else if (/^[ \t]/.test(s)) s = s.slice(1);
+    s = s.replace(/[ \t]+$/, '');
     if (s === '') { out += '\n'; swallow = true; } else { out += s; swallow = false; }
   }
   return out;
@@ -323,8 +324,11 @@ export function agentKeySexp(file: Uint8Array): Sexp {
   while (i < file.length && (file[i] === 0x20 || file[i] === 0x0a || file[i] === 0x0d || file[i] === 0x09)) i++;
   if (i >= file.length) invalid('Empty key file');
   if (file[i] === 0x28) return parseSexp(file, i).value;
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(file);
-  return parseSexp(new TextEncoder().encode(extendedKeyValue(text))).value;
+  // Byte-for-byte (latin1), never UTF-8: gpg-agent writes quoted strings with raw bytes ≥ 0x80 in
+  // them (a salt or IV that its printer found "printable enough"), which a UTF-8 decode would
+  // replace with U+FFFD — about one key in ten failed that way.
+  const text = Buffer.from(file.buffer, file.byteOffset, file.byteLength).toString('latin1');
+  return parseSexp(new Uint8Array(Buffer.from(extendedKeyValue(text), 'latin1'))).value;
 }
 
 function paramsOf(algList: Sexp[]): Record<string, Uint8Array> {

@@ -204,3 +204,22 @@ describe.runIf(enabled)('GnuPG home directories made by gpg', () => {
     expect(out.map((p) => p.tag)).toEqual(readPackets(kb).map((p) => (p.tag === 6 ? 5 : p.tag === 14 ? 7 : p.tag)));
   });
 });
+
+describe('extended key files with raw bytes in quoted strings', () => {
+  // Two .key files written by gpg-agent 2.2.40 for ed25519 keys with passphrase "sesame": their S2K
+  // salt / IV were written as quoted strings holding raw bytes >= 0x80 (and a \' escape). Decoding the
+  // file as UTF-8 mangled them; about one generated key in ten hit this.
+  const files = [
+    'Q3JlYXRlZDogMjAyNjExMjJUMDMzODMxCktleTogKHByb3RlY3RlZC1wcml2YXRlLWtleSAoZWNjIChjdXJ2ZSBFZDI1NTE5KShmbGFncyBlZGRzYSkocQogICM0MEJENzU5REQ4QUE5QzNEOUMyQTE1NjI2MUU4QTQ3OTYwQTFEQ0E5OTFBMEQ1MDlERDZENTBBNEZDOEFGQzI3QjIjKQogKHByb3RlY3RlZCBvcGVucGdwLXMyazMtb2NiLWFlcyAoKHNoYTEgIlvMZyP+S35AIgogICIzOTk2NTQ5MTIiKSNCOUREOUYxNTBGRjFGRDRCMUJGREUyNTYjKSNEMUFERjJENDI1REU3RTQ2QkEwODBDNTJGNTI4MQogN0U0MTcwNDJGRkZGREQ0MTk4N0M3QzQwNDc0NzFBQ0ZCMjQ3NjU4MEQ0RkYyQTE0NkQ0QzhFN0EwNTcyMTlBMzNBRDM0QQogRUUwNDYyRjI2QTE1RTVDMDg2QUM1IykocHJvdGVjdGVkLWF0ICIyMDI2MTEyMlQwMzM4MzEiKSkpCg==',
+    'Q3JlYXRlZDogMjAyNjExMjJUMDMzODIyCktleTogKHByb3RlY3RlZC1wcml2YXRlLWtleSAoZWNjIChjdXJ2ZSBFZDI1NTE5KShmbGFncyBlZGRzYSkocQogICM0MDAwQ0E5NTM4N0IwNzU4RjJBRDZDQTM4NTMyQTJCMTY3NzlEOTVBQzlBNjdCMEQzNEFFQjM2NDZDOUZCMDE5MDMjKQogKHByb3RlY3RlZCBvcGVucGdwLXMyazMtb2NiLWFlcyAoKHNoYTEgIzE4MjgyN0Q2QUYyOTdGRTgjCiAgIjM5Mzc5MjUxMiIpIlwnMS0rPfrHxHlGpiUiKSMxMjdENjQ2RjBBODU3ODI1RDdFNjQ1N0JGNzc3NDM2RTNDMkNCQjQ3CiA2NkQ4MUMzNTdCNjBBNTI2Mzk3REM0QkI0RkE5NkNGRDkwRjA4RkI1NjhCMERFMUNBOEQ3MEVGMzkyMzBFRUNCNjU0MkEwCiAxQ0Q0MkVFRDIyIykocHJvdGVjdGVkLWF0ICIyMDI2MTEyMlQwMzM4MjIiKSkpCg==',
+  ];
+  it('are read byte for byte and unlock with the passphrase', () => {
+    for (const b64 of files) {
+      const bytes = new Uint8Array(Buffer.from(b64, 'base64'));
+      expect(bytes.some((b) => b >= 0x80)).toBe(true);
+      const key = parseAgentKeyFile(bytes, { passphrase: 'sesame' });
+      expect(key.algorithm).toBe('ecc');
+      expect(() => parseAgentKeyFile(bytes, { passphrase: 'nope' })).toThrow(expect.objectContaining({ code: 'BAD_PASSPHRASE' }));
+    }
+  });
+});
