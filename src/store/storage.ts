@@ -311,14 +311,7 @@ export class NodeStorage implements Storage {
           continue;
         }
         const tmp = `${dirname(full)}${sep}.tmp-${tmpSuffix()}`;
-        let fd: number;
-        try {
-          fd = openSync(tmp, 'wx', opts.mode ?? 0o644);
-        } catch (e) {
-          if (!isAbsent(e)) throw e;
-          mkdirSync(dirname(full), { recursive: true, mode: 0o775 });
-          fd = openSync(tmp, 'wx', opts.mode ?? 0o644);
-        }
+        const fd = openTempBeside(tmp, full, opts.mode ?? 0o644);
         const f = { full, tmp, fd: fd as number | null };
         staged.push(f);
         steps.push({ full, tmp });
@@ -364,14 +357,7 @@ export class NodeStorage implements Storage {
   }
 
   private async writeAtomicSmall(path: string, full: string, tmp: string, bytes: Uint8Array, opts: WriteOptions): Promise<void> {
-    let fd: number;
-    try {
-      fd = openSync(tmp, 'wx', opts.mode ?? 0o644);
-    } catch (e) {
-      if (!isAbsent(e)) throw e;
-      mkdirSync(dirname(full), { recursive: true, mode: 0o775 });
-      fd = openSync(tmp, 'wx', opts.mode ?? 0o644);
-    }
+    const fd = openTempBeside(tmp, full, opts.mode ?? 0o644);
     try {
       let off = 0;
       while (off < bytes.byteLength) off += writeSync(fd, bytes, off, bytes.byteLength - off);
@@ -485,6 +471,17 @@ export async function syncFilesystem(dir: string): Promise<void> {
 /** Per-process random prefix of {@link writeAtomicFast}'s temporary names (a counter follows). */
 let tmpPrefix = '';
 let tmpCounter = 0;
+
+/** Create the temporary file `tmp` (O_EXCL) next to `full`, creating their directory when missing. */
+function openTempBeside(tmp: string, full: string, mode: number): number {
+  try {
+    return openSync(tmp, 'wx', mode);
+  } catch (e) {
+    if (!isAbsent(e)) throw e;
+    mkdirSync(dirname(full), { recursive: true, mode: 0o775 });
+    return openSync(tmp, 'wx', mode);
+  }
+}
 
 /** `unlink`, ignoring every error (cleanup of a temporary file on a path that is already failing). */
 function unlinkQuietly(path: string): void {
