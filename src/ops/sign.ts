@@ -32,7 +32,7 @@ import { ObjectType } from '../format/object-type.js';
 import { MetadataKeys, SIGNATURES_TYPE } from '../format/types.js';
 import { isChecksum } from '../format/checksum.js';
 import type { SignEngine, Signer, Verifier, VerifyResult } from '../sign/types.js';
-import { GpgVerifier, createGpgSigner, findGpgKey, loadGpgPublicKeys, loadGpgSecretKeys, parseGpgKeySpec, type GpgKey } from '../sign/gpg.js';
+import { GpgVerifier, createGpgSigner, dedupeGpgKeys, findGpgKey, loadGpgPublicKeys, loadGpgSecretKeys, parseGpgKeySpec, type GpgKey } from '../sign/gpg.js';
 import { Ed25519Signer, Ed25519Verifier, parseEd25519KeyFile, parseEd25519PublicKey } from '../sign/ed25519.js';
 import { isKeybox, parseKeybox, splitKeyring } from '../sign/gnupg-home.js';
 import { ED25519_KEY_ENV, GPG_PASSPHRASE_ENV, gpgKeyFromEnv, type EnvLike } from '../sign/env.js';
@@ -415,13 +415,7 @@ export async function loadTrustedGpgKeys(repo: Repo | null, opts: TrustedGpgKeys
       keys.push(...(await parseGpgKeyring(bytes)));
     }
   }
-  const seen = new Set<string>();
-  return keys.filter((k) => {
-    const f = k.getFingerprint();
-    if (seen.has(f)) return false;
-    seen.add(f);
-    return true;
-  });
+  return dedupeGpgKeys(keys);
 }
 
 /** Where ed25519 public keys come from for {@link loadEd25519Verifier}. */

@@ -75,10 +75,11 @@ async function parseKeys(bytes: Uint8Array, what: string): Promise<Key[]> {
  */
 export async function loadGpgPublicKeys(bytes: Uint8Array): Promise<GpgKey[]> {
   const keys = await parseKeys(bytes, 'public key');
-  return dedupe(keys.map((k) => (k.isPrivate() ? k.toPublic() : k)));
+  return dedupeGpgKeys(keys.map((k) => (k.isPrivate() ? k.toPublic() : k)));
 }
 
-function dedupe<T extends Key>(keys: T[]): T[] {
+/** Keys in order, without repeats of a fingerprint seen earlier. */
+export function dedupeGpgKeys<T extends Key>(keys: T[]): T[] {
   const seen = new Set<string>();
   return keys.filter((k) => {
     const f = k.getFingerprint();
@@ -105,7 +106,7 @@ export interface LoadGpgSecretKeysOptions {
  */
 export async function loadGpgSecretKeys(bytes: Uint8Array, options: LoadGpgSecretKeysOptions = {}): Promise<GpgPrivateKey[]> {
   const all = await parseKeys(bytes, 'secret key');
-  let keys = dedupe(all.filter((k): k is PrivateKey => k.isPrivate()));
+  let keys = dedupeGpgKeys(all.filter((k): k is PrivateKey => k.isPrivate()));
   if (keys.length === 0) throw new OstreeError('KEY_NOT_FOUND', 'No secret key in the given key data');
   if (options.keyId !== undefined) keys = [findGpgKey(keys, options.keyId).key];
   return Promise.all(keys.map((k) => unlockGpgKey(k, options.passphrase)));
