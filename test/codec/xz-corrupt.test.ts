@@ -6,16 +6,8 @@ import { describe, it, expect } from 'vitest';
 import { xzCompress, xzDecompress } from '../../src/codec/xz/index.js';
 import { crc32 } from '../../src/codec/xz/crc.js';
 import { OstreeError } from '../../src/errors.js';
+import { prng } from './xz-util.js';
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
 
 const rnd = prng(7);
 const words = ['alpha', 'beta', 'gamma', 'delta', 'ostree', 'commit', 'dirtree', 'xz', 'lzma', 'static'];

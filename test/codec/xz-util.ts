@@ -4,6 +4,7 @@
 import { it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { xorshift32 } from '../util/prng.js';
 export const XZ = ['/usr/bin/xz', '/bin/xz'].find((p) => existsSync(p));
 if (!XZ && process.env.CI) throw new Error('xz CLI is required under CI');
 if (!XZ) console.warn('skipping xz interop tests: xz CLI not found');
@@ -16,15 +17,10 @@ export function xz(args: string[], input: Uint8Array): Buffer {
   return r.stdout;
 }
 
-/** Small deterministic PRNG (xorshift32). */
+/** Small deterministic PRNG: test/util/prng.ts's xorshift32 scaled to [0, 1). */
 export function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
+  const next = xorshift32(seed);
+  return () => next() / 4294967296;
 }
 
 export function genText(size: number, seed: number): Uint8Array {
