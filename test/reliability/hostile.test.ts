@@ -8,7 +8,6 @@
  */
 import { describe, it, expect, afterAll } from 'vitest';
 import { promises as fsp, existsSync, mkdtempSync, rmSync, readdirSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -25,6 +24,7 @@ import { checkout } from '../../src/ops/checkout.js';
 import { fsck } from '../../src/ops/fsck.js';
 import { catFile } from '../../src/ops/cat.js';
 import { run, tool } from '../interop/harness.js';
+import { putRaw } from '../util/raw-object.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -38,13 +38,6 @@ async function sampleRepo() {
   return { dir, repo, c };
 }
 
-async function putRaw(repo: Repo, type: ObjectType, bytes: Uint8Array, name?: string): Promise<string> {
-  const csum = name ?? createHash('sha256').update(bytes).digest('hex');
-  const path = repo.storage.resolve(repo.objectPath(csum, type));
-  await fsp.mkdir(join(path, '..'), { recursive: true });
-  await fsp.writeFile(path, bytes);
-  return csum;
-}
 
 function rawDirtree(files: Array<[string, string]>): Uint8Array {
   return encode(DIRTREE_TYPE, [files.map(([n, c]) => [n, checksumToBytes(c)]), []]);

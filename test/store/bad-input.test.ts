@@ -17,6 +17,7 @@ import { Repo } from '../../src/store/repo.js';
 import { commit } from '../../src/ops/commit.js';
 import { checkout } from '../../src/ops/checkout.js';
 import { fsck } from '../../src/ops/fsck.js';
+import { putRaw } from '../util/raw-object.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -47,14 +48,6 @@ async function expectOstreeError(p: Promise<unknown>, code: string, mentions?: s
   if (mentions) expect((e as OstreeError).message).toContain(mentions);
 }
 
-/** Write raw bytes as an object file (bypassing validation), named by their own checksum unless given. */
-async function putRaw(repo: Repo, type: ObjectType, bytes: Uint8Array, name?: string): Promise<string> {
-  const csum = name ?? createHash('sha256').update(bytes).digest('hex');
-  const path = repo.storage.resolve(repo.objectPath(csum, type));
-  await fsp.mkdir(join(path, '..'), { recursive: true });
-  await fsp.writeFile(path, bytes);
-  return csum;
-}
 
 function rawDirtree(files: Array<[string, string]>, dirs: Array<[string, string, string]>): Uint8Array {
   return encode(DIRTREE_TYPE, [
