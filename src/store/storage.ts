@@ -504,7 +504,7 @@ export function needsChmod(mode: number): boolean {
   return (mode & 0o7000) !== 0 || (mode & 0o777 & cachedUmask) !== 0;
 }
 
-/** Options of {@link writeNewFileSync}. */
+/** Options of {@link writeNewFile}. */
 export interface NewFileOptions {
   /** Permission bits (setuid/setgid/sticky included); applied exactly, whatever the umask. */
   mode: number;
@@ -514,25 +514,19 @@ export interface NewFileOptions {
   renameTo?: string;
 }
 
-/**
- * Create the new file `full` (O_CREAT|O_EXCL: an existing file is an error), write `data`, set its
- * permission bits and optionally zero its times through the open descriptor, close it and optionally
- * rename it to `opts.renameTo`. Synchronous on purpose: a handful of syscalls on an in-memory buffer
- * cost far less than the thread-pool round trips of `fs.promises` (one per step), which dominated
- * pulls and commits of thousands of small objects. On failure the new file is removed.
- */
-export function writeNewFileSync(full: string, data: Uint8Array, opts: NewFileOptions): void {
-  fillNewFileSync(openSync(full, NEW_FILE_FLAGS, opts.mode & 0o777), full, data, opts);
-}
-
 const NEW_FILE_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL;
 
 /**
- * {@link writeNewFileSync} with the `open` on the thread pool and the rest synchronous. Creating
- * a file is by far the slowest step (the filesystem allocates an inode and a directory entry, and
- * may wait for its journal — up to a millisecond on a busy disk); off the main thread it overlaps
- * with network and decompression work, while write/fchmod/futimes/close/rename of an in-memory
- * buffer stay cheap synchronous calls (one thread-pool round trip per file instead of five).
+ * Create the new file `full` (O_CREAT|O_EXCL: an existing file is an error), write `data`, set its
+ * permission bits and optionally zero its times through the open descriptor, close it and optionally
+ * rename it to `opts.renameTo`. On failure the new file is removed.
+ *
+ * Only the `open` goes to the thread pool: creating a file is by far the slowest step (the
+ * filesystem allocates an inode and a directory entry, and may wait for its journal — up to a
+ * millisecond on a busy disk), and off the main thread it overlaps with network and decompression
+ * work; write/fchmod/futimes/close/rename of an in-memory buffer stay cheap synchronous calls (one
+ * thread-pool round trip per file instead of the five of `fs.promises`, which dominated pulls and
+ * commits of thousands of small objects).
  */
 export async function writeNewFile(full: string, data: Uint8Array, opts: NewFileOptions): Promise<void> {
   const fd = await new Promise<number>((resolve, reject) => openCb(full, NEW_FILE_FLAGS, opts.mode & 0o777, (e, fd) => (e ? reject(e) : resolve(fd))));
