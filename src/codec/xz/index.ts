@@ -5,7 +5,8 @@
  */
 export { xzDecompress, type XzDecompressOptions } from './decoder.js';
 export {
-  xzCompress, xzCompressBlock, xzJoinBlocks, presetParams, xzCreateMatchRing, xzProduceMatches, type XzCompressOptions, type XzCheck, type XzBlock,
+  xzCompress, xzCompressBlock, xzJoinBlocks, xzSegmentPlan, xzCompressSegment, xzJoinSegments, presetParams, xzCreateMatchRing, xzProduceMatches, type XzCompressOptions, type XzCheck, type XzBlock,
+  type XzSegment,
 } from './encoder.js';
 export { abortMatchRing } from './match-ring.js';
 export type { LzmaParams } from './lzma-encoder.js';

@@ -64,7 +64,21 @@ function matchLen(buf: Uint8Array, a: number, b: number, limit: number): number 
  * `params.dictSize` bounds match distances; the caller declares it in the block header.
  */
 export function encodeLzma2(buf: Uint8Array, params: LzmaParams, mf?: MatchFinder): Uint8Array {
-  return new Lzma2Encoder(buf, params, mf).run();
+  return new Lzma2Encoder(buf, params, mf).run(0, true);
+}
+
+/**
+ * Encode `buf[start..]` as LZMA2 chunks that continue a stream whose decoder already holds
+ * `buf[0..start)` in its dictionary: those bytes are only fed to the match finder, and the first
+ * chunk resets the coder state but neither the dictionary nor the properties (control 0xA0, or an
+ * uncompressed chunk without dictionary reset; xz-file-format.txt and liblzma/lzma/lzma2_decoder.c
+ * for the control byte). With `start` 0 the first chunk resets everything, as {@link encodeLzma2}.
+ * No end marker follows unless `endMarker`; joining such segments in order (each but the last
+ * without its marker) gives one valid LZMA2 stream of the whole input.
+ */
+export function encodeLzma2Segment(buf: Uint8Array, start: number, params: LzmaParams, endMarker: boolean): Uint8Array {
+  if (!Number.isInteger(start) || start < 0 || start >= buf.length) throw new RangeError('encodeLzma2Segment: start out of range');
+  return new Lzma2Encoder(buf, params).run(start, endMarker);
 }
 
 /**
@@ -162,10 +176,12 @@ class Lzma2Encoder {
 
   // ---------------------------------------------------------------- LZMA2 framing
 
-  run(): Uint8Array {
+  run(from: number, endMarker: boolean): Uint8Array {
     const n = this.n;
+    for (let i = 0; i < from; i++) this.mf.skip(i);
     // Start at a quarter of the input (typical ratios are better) and grow by doubling.
-    let out = new Uint8Array(Math.max(64, Math.min(n + (n >>> 10) + 64, (n >>> 2) + 65536)));
+    const m = n - from;
+    let out = new Uint8Array(Math.max(64, Math.min(m + (m >>> 10) + 64, (m >>> 2) + 65536)));
     let o = 0;
     const ensure = (k: number): void => {
       if (o + k <= out.length) return;
@@ -173,10 +189,10 @@ class Lzma2Encoder {
       nb.set(out.subarray(0, o));
       out = nb;
     };
-    let pos = 0;
-    let first = true;
-    let needProps = true;
-    let needStateReset = false;
+    let pos = from;
+    let first = from === 0;
+    let needProps = from === 0;
+    let needStateReset = from > 0;
     const rc = this.rc;
     const props = (this.p.pb * 5 + this.p.lp) * 9 + this.p.lc;
     while (pos < n) {
@@ -228,8 +244,10 @@ class Lzma2Encoder {
         needStateReset = false;
       }
     }
-    ensure(1);
-    out[o++] = 0;
+    if (endMarker) {
+      ensure(1);
+      out[o++] = 0;
+    }
     return out.subarray(0, o);
   }
 
