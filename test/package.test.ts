@@ -30,7 +30,53 @@ ${load}
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
 
+/**
+ * A static delta whose part is compressed in segments (> DELTA_SEGMENT_SIZE) on the worker pool and
+ * on the main thread: both part files must be the same bytes.
+ */
+const deltaScript = `
+(async () => {
+  const { Repo, commit, generateStaticDelta } = await import(${JSON.stringify(join(root, 'dist/index.js'))});
+  const { mkdirSync, readFileSync } = await import('node:fs');
+  const dir = process.argv[process.argv.length - 1];
+  let x = 7;
+  const next = () => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x; };
+  const pool = Array.from({ length: 48 }, () => Uint8Array.from({ length: 1024 }, () => next() & 0xff));
+  const entries = {};
+  for (let f = 0; f < 230; f++) {
+    const b = new Uint8Array(60000);
+    for (let at = 0; at < b.length; at += 1024) b.set(pool[next() % 48].subarray(0, Math.min(1024, b.length - at)), at);
+    b[0] = f;
+    entries['f' + f] = { type: 'file', content: b };
+  }
+  const repo = await Repo.init(dir + '/repo', { mode: 'archive' });
+  const c = (await commit(repo, { branch: 'b', timestamp: 0, trees: [{ kind: 'memory', tree: { type: 'dir', entries } }] })).checksum;
+  const out = {};
+  for (const workers of [2, 0]) {
+    mkdirSync(dir + '/d' + workers);
+    const r = await generateStaticDelta(repo, { from: null, to: c, workers, timestamp: 1n, filename: dir + '/d' + workers + '/superblock' });
+    out[workers] = { parts: r.parts.length, usize: r.parts[0].usize, part: readFileSync(dir + '/d' + workers + '/0').toString('base64') };
+  }
+  process.stdout.write(JSON.stringify(out));
+})().catch((e) => { console.error(e); process.exit(1); });
+`;
+
 describe.skipIf(!built)('built package entry points', () => {
+  it('a segmented delta part is the same from the worker pool and the main thread', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ostree-ts-pkg-'));
+    try {
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', deltaScript, dir], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const out = JSON.parse(r.stdout) as Record<string, { parts: number; usize: number; part: string }>;
+      expect(out['2']!.parts).toBe(1);
+      expect(out['2']!.usize).toBeGreaterThan(12 * 1024 * 1024);
+      expect(out['2']!.part === out['0']!.part).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60000);
+
   const tree = () => {
     const dir = mkdtempSync(join(tmpdir(), 'ostree-ts-pkg-'));
     mkdirSync(join(dir, 'tree'));

@@ -25,13 +25,44 @@ import { isMainThread, parentPort, Worker, workerData, type MessagePort } from '
 import { bsdiff } from '../codec/bsdiff.js';
 import { compareRollsums, rollsumWorthwhile, type RollsumMatches } from '../codec/rollsum.js';
 import {
-  abortMatchRing, xzCompress, xzCompressBlock, xzCreateMatchRing, xzJoinBlocks, xzProduceMatches, type XzBlock,
+  abortMatchRing, xzCompress, xzCompressBlock, xzCompressSegment, xzCreateMatchRing, xzJoinBlocks, xzJoinSegments,
+  xzProduceMatches, xzSegmentPlan, type XzBlock, type XzCompressOptions, type XzSegment,
 } from '../codec/xz/index.js';
 
-/** Compression settings of delta parts (`_ostree_lzma_compressor_new()`: preset 8, CRC64). */
-export const DELTA_XZ_PRESET = 8;
+/**
+ * Compression settings of delta parts. ostree uses xz preset 8 with a CRC64 check
+ * (src/libostree/ostree-lzma-compressor.c, `lzma_easy_encoder(…, 8, LZMA_CHECK_CRC64)`): a 32 MiB
+ * dictionary, binary-tree match finder, optimal parser, nice length 64. We keep all of it but the
+ * match finder: hash chains searched 48 deep (`--lzma2=preset=8,mf=hc4,depth=48` in xz's terms).
+ * Measured on the parts of the benchmark's from-empty delta (docs/performance.md, "Static deltas"):
+ * about half the CPU of bt4 in our encoder (part 0, 31.8 MB: 4.4 s vs 8.3 s; `xz -8` 4.4 s) for
+ * 0.3 % more bytes (8 770 003 vs 8 744 310; `xz -8` 8 743 972) — what makes our generation faster
+ * than ostree's within the 2 % size budget.
+ */
+export const DELTA_XZ_OPTIONS: Readonly<XzCompressOptions> = Object.freeze({
+  preset: 8, check: 'crc64', matchFinder: 'hc4', niceLen: 64, depth: 48,
+});
 
 const MARKER = 'ostreeTsDeltaXzWorker';
+
+/**
+ * Payloads larger than this are compressed as ⌈size / DELTA_SEGMENT_SIZE⌉ segments of one xz block
+ * (`xzSegmentPlan`): each segment after the first preloads up to {@link DELTA_SEGMENT_PRELOAD} bytes
+ * before it as dictionary, so the segments of one part compress on different workers at about the
+ * single-thread ratio. The plan depends only on the payload's size: the same payload gives the same
+ * part file with any number of workers (or none). Measured on the benchmark's 31.8 MB part 0
+ * (3 segments): 8 767 776 bytes against 8 770 003 in one piece, for ≈ 10–15 % more CPU in total
+ * (docs/performance.md, "Static deltas").
+ */
+export const DELTA_SEGMENT_SIZE = 12 * 1024 * 1024;
+
+/** How much of the payload before a segment its compressor preloads (see {@link DELTA_SEGMENT_SIZE}). */
+export const DELTA_SEGMENT_PRELOAD = 8 * 1024 * 1024;
+
+/** The segments a part payload of `length` bytes is compressed in (one when it is small). */
+export function deltaSegmentPlan(length: number): XzSegment[] {
+  return xzSegmentPlan(length, DELTA_SEGMENT_SIZE, DELTA_XZ_OPTIONS, DELTA_SEGMENT_PRELOAD);
+}
 
 /**
  * With `splitBlocks` and two or more workers, a payload larger than this is cut into
@@ -66,6 +97,8 @@ interface Job {
   similar?: { bsdiff: boolean };
   /** Compress with the matches a helper writes into this ring. */
   matchRing?: SharedArrayBuffer;
+  /** Compress one segment: `payload` is the bytes from `seg.prefix` to `seg.end` of a payload of `total` bytes. */
+  segment?: { seg: XzSegment; total: number };
   /** Helper job: run the match finder over `payload` into `matchRing`. */
   produce?: boolean;
 }
@@ -93,9 +126,15 @@ interface Reply {
   error?: string;
 }
 
-/** Compress a part payload in the current thread (xz preset 8, CRC64, one block). */
+/**
+ * Compress a part payload in the current thread ({@link DELTA_XZ_OPTIONS}, one block; in segments as
+ * {@link deltaSegmentPlan} says, one after the other, so that the bytes equal a pool's).
+ */
 export function compressDeltaPayload(payload: Uint8Array, matchRing?: SharedArrayBuffer): Uint8Array {
-  return xzCompress(payload, { preset: DELTA_XZ_PRESET, check: 'crc64', matchRing });
+  const plan = deltaSegmentPlan(payload.length);
+  if (plan.length <= 1) return xzCompress(payload, { ...DELTA_XZ_OPTIONS, matchRing });
+  const segments = plan.map((seg) => xzCompressSegment(payload.subarray(seg.prefix, seg.end), seg, payload.length, DELTA_XZ_OPTIONS));
+  return xzJoinSegments(payload, segments, DELTA_XZ_OPTIONS);
 }
 
 /**
@@ -120,7 +159,7 @@ function serve(port: MessagePort, warm: boolean): void {
   port.on('message', (job: Job) => {
     try {
       if (job.produce && job.matchRing) {
-        xzProduceMatches(job.payload, job.matchRing, { preset: DELTA_XZ_PRESET });
+        xzProduceMatches(job.payload, job.matchRing, DELTA_XZ_OPTIONS);
         port.postMessage({ id: job.id } satisfies Reply);
       } else if (job.old !== undefined && job.similar) {
         const similar = decideSimilar(job.old, job.payload, job.similar.bsdiff);
@@ -128,8 +167,11 @@ function serve(port: MessagePort, warm: boolean): void {
       } else if (job.old !== undefined) {
         const out = bsdiff(job.old, job.payload);
         port.postMessage({ id: job.id, out } satisfies Reply, [out.buffer as ArrayBuffer]);
+      } else if (job.segment) {
+        const out = xzCompressSegment(job.payload, job.segment.seg, job.segment.total, DELTA_XZ_OPTIONS);
+        port.postMessage({ id: job.id, out } satisfies Reply, [out.buffer as ArrayBuffer]);
       } else if (job.block) {
-        const block = xzCompressBlock(job.payload, { preset: DELTA_XZ_PRESET, check: 'crc64' });
+        const block = xzCompressBlock(job.payload, DELTA_XZ_OPTIONS);
         port.postMessage({ id: job.id, block } satisfies Reply, [block.bytes.buffer as ArrayBuffer]);
       } else {
         const out = compressDeltaPayload(job.payload, job.matchRing);
@@ -241,7 +283,7 @@ export function createCompressPool(opts: CompressPoolOptions = {}): CompressPool
       if (workers[i]!.busy) continue;
       const q = queue.shift()!;
       const job = q.job;
-      const plain = job.old === undefined && !job.block;
+      const plain = job.old === undefined && !job.block && !job.segment;
       const h = plain && job.payload.length >= RING_MIN ? workers.findIndex((s, k) => k >= n && !s.busy) : -1;
       if (h >= 0) {
         // both threads read the payload from shared memory
@@ -256,7 +298,11 @@ export function createCompressPool(opts: CompressPoolOptions = {}): CompressPool
     }
   };
   for (let i = 0; i < n + nHelpers; i++) {
-    const w = new Worker(url, { workerData: { [MARKER]: true, warm: i === 0 || i === n } });
+    const w = new Worker(url, {
+      workerData: { [MARKER]: true, warm: i === 0 || i === n },
+      // a worker runs a module file: --input-type (only valid with -e/stdin) would make it fail to start
+      execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
+    });
     w.on('message', (r: Reply) => {
       const p = pending.get(r.id);
       if (!p) return;
@@ -294,7 +340,16 @@ export function createCompressPool(opts: CompressPoolOptions = {}): CompressPool
           dispatch();
         });
       const count = deltaBlockCount(payload.length, n, opts.splitBlocks === true);
-      if (count === 1) return submit({ payload }).then((r) => r.out!);
+      if (count === 1) {
+        const plan = deltaSegmentPlan(payload.length);
+        if (plan.length <= 1) return submit({ payload }).then((r) => r.out!);
+        // the segments read their windows of one shared copy of the payload
+        const shared = new Uint8Array(new SharedArrayBuffer(payload.length));
+        shared.set(payload);
+        const total = payload.length;
+        const segs = plan.map((seg) => submit({ payload: shared.subarray(seg.prefix, seg.end), segment: { seg, total } }));
+        return Promise.all(segs).then((rs) => xzJoinSegments(shared, rs.map((r) => r.out!), DELTA_XZ_OPTIONS));
+      }
       // equal blocks, each copied into its own buffer so that it can be transferred
       const size = Math.ceil(payload.length / count);
       const blocks: Array<Promise<Reply>> = [];

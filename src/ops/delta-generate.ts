@@ -55,7 +55,7 @@ import {
 import type { Xattrs } from '../format/xattrs.js';
 import { NodeStorage, tmpSuffix, type Storage } from '../store/storage.js';
 import type { Repo } from '../store/repo.js';
-import { createCompressPool, type CompressPool, type CompressPoolOptions, type SimilarResult } from './delta-compress.js';
+import { DELTA_SEGMENT_SIZE, createCompressPool, type CompressPool, type CompressPoolOptions, type SimilarResult } from './delta-compress.js';
 
 /** `CONTENT_SIZE_SIMILARITY_THRESHOLD_PERCENT`. */
 const SIMILARITY_PERCENT = 30;
@@ -260,8 +260,9 @@ async function contentInfo(repo: Repo, checksum: string): Promise<ContentInfo> {
 
 /**
  * New regular-file bytes (plus the old side of modified pairs) up to which a delta is compiled and
- * compressed on the main thread whatever `workers` says: on the benchmark's from→to delta (11.6 MB
- * of new files, 263 modified) two workers cost 0.3 CPU-seconds to start and made it ~10 % slower.
+ * compressed on the main thread whatever `workers` says (unless its new unmodified files outside
+ * fallbacks exceed `DELTA_SEGMENT_SIZE`): on the benchmark's from→to delta (11.6 MB of new files,
+ * 263 modified) two workers cost 0.3 CPU-seconds to start and made it ~10 % slower.
  */
 const SMALL_DELTA_BYTES = 32 * 1024 * 1024;
 
@@ -538,15 +539,19 @@ async function generateWithPool(
   opts.onProgress?.({ phase: 'scan', metadata: newMeta.length, regular: newRegular.length, symlinks: newSymlinks.length, modified: modified.size });
 
   // Workers only pay off for enough work: starting one (loading the module, a cold JIT for xz,
-  // rollsum and bsdiff) costs more than it saves on a delta of a few MB.
+  // rollsum and bsdiff) costs more than it saves on a delta of a few MB — unless a part will be
+  // big enough to be compressed in several segments, which workers compress side by side.
+  const isFallback = (ci: ContentInfo): boolean => minFallback > 0 && encodeContentHeader(ci.header).length + ci.size > minFallback;
   let work = 0;
+  let plainBytes = 0;
   for (const c of newRegular) {
     const ci = info.get(c)!;
     work += ci.size;
     const old = modified.get(c);
     if (old !== undefined) work += info.get(old)!.size;
+    else if (!isFallback(ci)) plainBytes += ci.size;
   }
-  const pool = getPool(work <= SMALL_DELTA_BYTES);
+  const pool = getPool(work <= SMALL_DELTA_BYTES && plainBytes <= DELTA_SEGMENT_SIZE);
 
   // 3. rollsum / bsdiff choices
   const rollsums = new Map<string, { from: string; matches: RollsumMatches }>();
@@ -701,7 +706,7 @@ async function generateWithPool(
     for (const csum of newRegular) {
       if (rollsums.has(csum) || bsdiffs.has(csum)) continue;
       const ci = info.get(csum)!;
-      if (minFallback > 0 && encodeContentHeader(ci.header).length + ci.size > minFallback) {
+      if (isFallback(ci)) {
         const size = ci.storedSize ?? (await repo.storedObjectSize(csum, ObjectType.FILE));
         if (size === null) throw new OstreeError('OBJECT_NOT_FOUND', `No such content object ${csum}`, { data: { checksum: csum } });
         fallbacks.push({ type: ObjectType.FILE, checksum: csum, size, usize: ci.size });
