@@ -84,7 +84,7 @@ function handle(c, f) {
   }
   const dir = j.stagingDir + '/' + xx;
   if (!madeDirs.has(dir)) {
-    fs.mkdirSync(dir, { recursive: true });
+    fs.mkdirSync(dir, { recursive: true, mode: 0o775 }); // as objects/XX (publish may rename it there)
     madeDirs.add(dir);
   }
   let fd;

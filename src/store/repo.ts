@@ -795,6 +795,17 @@ class Transaction {
     }
   }
 
+  /**
+   * Path of a staged object below the staging directory: content objects at `XX/…` (their loose
+   * path without `objects/`; content workers write there too), metadata apart under `m/XX/…`, so
+   * that a staging `XX` directory holds content objects only and {@link Transaction.publish} can
+   * move it into `objects/` whole.
+   */
+  private stagedRel(checksum: string, type: ObjectType): string {
+    const rel = loosePath(checksum, type, this.mode).slice('objects/'.length);
+    return isMeta(type) ? `m/${rel}` : rel;
+  }
+
   private key(checksum: string, type: ObjectType): string {
     return `${checksum}.${type}`;
   }
@@ -817,8 +828,8 @@ class Transaction {
 
   /** Stage an object (write-behind, see below); false when it is already staged. */
   async stage(checksum: string, type: ObjectType, bytes: Uint8Array, mode: number): Promise<boolean> {
-    const rel = loosePath(checksum, type, this.mode).slice('objects/'.length);
-    await this.ensureDir(rel.slice(0, 2));
+    const rel = this.stagedRel(checksum, type);
+    await this.ensureDir(rel.slice(0, rel.lastIndexOf('/')));
     const key = this.key(checksum, type);
     // staged (or being staged) by a concurrent writer of the same object (same checksum ⇒ same bytes)
     if (this.staged.has(key)) return false;
@@ -881,13 +892,13 @@ class Transaction {
   /** Record an object a worker wrote at its staged path (`<dir>/<loose path>`). */
   recordStaged(checksum: string, type: ObjectType): void {
     this.dirsMade.add(checksum.slice(0, 2));
-    this.staged.set(this.key(checksum, type), `${this.dir}/${loosePath(checksum, type, this.mode).slice('objects/'.length)}`);
+    this.staged.set(this.key(checksum, type), `${this.dir}/${this.stagedRel(checksum, type)}`);
   }
 
   /** Take an already-written temporary file (relative path) as the staged object. */
   async adopt(checksum: string, type: ObjectType, tmpRel: string): Promise<void> {
-    const rel = loosePath(checksum, type, this.mode).slice('objects/'.length);
-    await this.ensureDir(rel.slice(0, 2));
+    const rel = this.stagedRel(checksum, type);
+    await this.ensureDir(rel.slice(0, rel.lastIndexOf('/')));
     const path = `${this.dir}/${rel}`;
     await this.storage.rename(tmpRel, path);
     this.staged.set(this.key(checksum, type), path);
@@ -903,7 +914,14 @@ class Transaction {
     this.staged.set(this.key(checksum, ObjectType.FILE), path);
   }
 
-  /** Move every staged object into `objects/` (metadata after content, commits last). */
+  /**
+   * Move every staged object into `objects/` (content, then metadata, commits last). A staging
+   * `XX` directory (content objects only, see {@link Transaction.stagedRel}) whose `objects/XX`
+   * was absent when the transaction began — known under the exclusive lock, so nobody else can
+   * have created it — is renamed into place whole: one `rename` instead of one per object (a
+   * fresh repository's commit publishes thousands of objects through ≤ 256 renames). Its objects
+   * are complete and synced like the others, so a crash in between still leaves whole objects only.
+   */
   async publish(mode: RepoMode): Promise<void> {
     await this.flush();
     const entries = [...this.staged.entries()].map(([k, path]) => {
@@ -914,7 +932,25 @@ class Transaction {
     entries.sort((a, b) => rank(a.type) - rank(b.type));
     const made = new Set<string>();
     const node = this.storage instanceof NodeStorage;
+    // prefixes whose staged content directory moved into objects/ whole
+    const moved = new Set<string>();
+    if (node && this.prefixes !== null) {
+      const prefixes = new Set<string>();
+      for (const e of entries) if (!isMeta(e.type) && this.prefixAbsent(e.checksum)) prefixes.add(e.checksum.slice(0, 2));
+      for (const xx of prefixes) {
+        try {
+          renameSync(this.storage.resolve(`${this.dir}/${xx}`), this.storage.resolve(`objects/${xx}`));
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code === 'EEXIST' || code === 'ENOTEMPTY') continue; // appeared after all: object by object
+          throw e;
+        }
+        moved.add(xx);
+        made.add(`objects/${xx}`);
+      }
+    }
     for (const e of entries) {
+      if (!isMeta(e.type) && moved.has(e.checksum.slice(0, 2))) continue;
       const dest = loosePath(e.checksum, e.type, mode);
       const sub = dest.slice(0, 'objects/xx'.length);
       if (node) {
