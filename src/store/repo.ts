@@ -30,9 +30,9 @@ import {
   type FileHeader,
 } from '../format/file-header.js';
 import { validateCollectionId } from '../format/names.js';
-import { NodeStorage, isAbsent, needsChmod, tmpSuffix, writeAtomicFast, writeNewFile, type Storage } from './storage.js';
+import { NodeStorage, isAbsent, needsChmod, processUmask, tmpSuffix, writeAtomicFast, writeNewFile, type Storage } from './storage.js';
 import { lockRepo, type HeldLock } from './lock.js';
-import { stageContentOnWorker } from './content-pool.js';
+import { regularHeaderLayouts, stageContentOnWorker, type ContentBatchCommon, type ContentJobResult } from './content-pool.js';
 import { WorkerJobError } from './worker-pool.js';
 import { listRefs, readRef, writeRef, parseRefLocation, type ListedRef, type RefLocation } from './refs.js';
 
@@ -564,32 +564,75 @@ export class Repo {
         chmod: needsChmod(perms),
       };
     });
-    tx.workersStage = true;
-    const run = stageContentOnWorker({
-      common: {
-        level: this.zlibLevel,
-        exact: this.deflateFlavour === 'exact',
-        mtimeZero: !archive,
-        ext: archive ? '.filez' : '.file',
-        objectsDir: this.storage.resolve('objects'),
-        stagingDir: this.storage.resolve(tx.dir),
-        absent: tx.absentMask(),
-      },
-      files: jobs,
-    });
+    const run = stageContentOnWorker({ common: this.contentBatchCommon(tx), files: jobs });
+    if (!run) return null;
+    const results = await run;
+    return results.map((r) => (r.state === 'changed' ? null : this.recordOffloaded(tx, r)));
+  }
+
+  /**
+   * Like {@link Repo.offloadContentFromPaths}, for regular files known by path only (e.g. from
+   * `readdir` file types): the worker `fstat`s each one and applies `rules` — the commit's
+   * ownership and permission rules, in this order: `uid`/`gid` overrides (≥ 0, -1 keeps the
+   * file's), `roExecutables` (a file with an execute bit loses its write bits), `canonical`
+   * (uid = gid = 0, mode &= 0755) — so the caller makes no system call per file. A `null` entry
+   * means "handle this path in-thread": it is no longer a regular file, it is larger than
+   * `limit`, its permissions are not allowed here (the in-thread path reports that), or it changed
+   * while read. Returns `null` for the whole batch when nothing can be offloaded.
+   */
+  async offloadContentByPath(
+    paths: readonly string[],
+    rules: { uid: number; gid: number; roExecutables: boolean; canonical: boolean },
+    limit: number,
+  ): Promise<Array<{ checksum: string; size: number; stored: number | null } | null> | null> {
+    const tx = this.tx;
+    if (!tx || !(this.storage instanceof NodeStorage) || (this.mode !== 'archive' && this.mode !== 'bare-user-only')) return null;
+    const layouts = regularHeaderLayouts();
+    if (!layouts) return null;
+    const archive = this.mode === 'archive';
+    const common = this.contentBatchCommon(tx);
+    common.stat = {
+      ...rules,
+      maxPerms: archive ? -1 : 0o775,
+      umask: processUmask(),
+      limit,
+      hashLayout: layouts.hash,
+      archiveLayout: archive ? layouts.archive : null,
+    };
+    const run = stageContentOnWorker({ common, files: paths as string[] });
     if (!run) return null;
     const results = await run;
     return results.map((r) => {
-      if (r.state === 'error') throw new WorkerJobError(`content worker: ${r.message ?? 'failed'}`, r.code);
-      if (r.state === 'changed') return null;
-      tx.stats.contentTotal++;
-      // not counted when the in-thread path staged the same object meanwhile (it counted it)
-      if (r.state !== 'written' || tx.has(r.checksum, ObjectType.FILE)) return { checksum: r.checksum, stored: r.state === 'written' ? r.bytes : null };
-      tx.recordStaged(r.checksum, ObjectType.FILE);
-      tx.stats.contentWritten++;
-      tx.stats.contentBytesWritten += r.bytes;
-      return { checksum: r.checksum, stored: r.bytes };
+      if (r.state === 'changed' || r.state === 'large') return null;
+      return { ...this.recordOffloaded(tx, r), size: r.size ?? 0 };
     });
+  }
+
+  /** Settings of a content-worker batch for this repository and transaction. */
+  private contentBatchCommon(tx: Transaction): ContentBatchCommon {
+    const archive = this.mode === 'archive';
+    tx.workersStage = true;
+    return {
+      level: this.zlibLevel,
+      exact: this.deflateFlavour === 'exact',
+      mtimeZero: !archive,
+      ext: archive ? '.filez' : '.file',
+      objectsDir: this.storage.resolve('objects'),
+      stagingDir: this.storage.resolve(tx.dir),
+      absent: tx.absentMask(),
+    };
+  }
+
+  /** Count a content worker's result in the transaction (throws a worker's error). */
+  private recordOffloaded(tx: Transaction, r: ContentJobResult): { checksum: string; stored: number | null } {
+    if (r.state === 'error') throw new WorkerJobError(`content worker: ${r.message ?? 'failed'}`, r.code);
+    tx.stats.contentTotal++;
+    // not counted when the in-thread path staged the same object meanwhile (it counted it)
+    if (r.state !== 'written' || tx.has(r.checksum, ObjectType.FILE)) return { checksum: r.checksum, stored: r.state === 'written' ? r.bytes : null };
+    tx.recordStaged(r.checksum, ObjectType.FILE);
+    tx.stats.contentWritten++;
+    tx.stats.contentBytesWritten += r.bytes;
+    return { checksum: r.checksum, stored: r.bytes };
   }
 
   private async putSymlinkObject(checksum: string, target: string): Promise<void> {

@@ -500,8 +500,13 @@ let cachedUmask = -1;
  * setuid/setgid/sticky bits, or the process umask would mask some of its bits.
  */
 export function needsChmod(mode: number): boolean {
+  return (mode & 0o7000) !== 0 || (mode & 0o777 & processUmask()) !== 0;
+}
+
+/** The process umask (read once, see {@link needsChmod}). */
+export function processUmask(): number {
   if (cachedUmask < 0) cachedUmask = process.umask();
-  return (mode & 0o7000) !== 0 || (mode & 0o777 & cachedUmask) !== 0;
+  return cachedUmask;
 }
 
 /** Options of {@link writeNewFile}. */
