@@ -747,7 +747,7 @@ export async function commit(repo: Repo, opts: CommitOptions): Promise<CommitRes
       if (opts.branch) await repo.setRef(opts.branch, checksum);
       return { checksum, rootTree: top.tree, rootMeta: top.meta, stats: { ...stats } };
     },
-    { signal: opts.signal },
+    { signal: opts.signal, syncMetadata: true },
   ).finally(() => {
     repo.deflateFlavour = savedFlavour;
   });

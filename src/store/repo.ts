@@ -30,7 +30,7 @@ import {
   type FileHeader,
 } from '../format/file-header.js';
 import { validateCollectionId } from '../format/names.js';
-import { NodeStorage, isAbsent, needsChmod, processUmask, tmpSuffix, writeAtomicFast, writeNewFile, type Storage } from './storage.js';
+import { NodeStorage, isAbsent, needsChmod, processUmask, tmpSuffix, writeAtomicFast, writeNewFile, writeNewFileSync, type Storage } from './storage.js';
 import { lockRepo, type HeldLock } from './lock.js';
 import { regularHeaderLayouts, stageContentOnWorker, type ContentBatchCommon, type ContentJobResult } from './content-pool.js';
 import { WorkerJobError } from './worker-pool.js';
@@ -736,10 +736,11 @@ export class Repo {
    * `tmp/staging-*` and moved into `objects/` only after a filesystem sync, then refs are written —
    * so a killed process leaves only a stale staging directory, never a ref to a partial commit.
    */
-  async transaction<T>(fn: (stats: TransactionStats) => Promise<T>, opts: { signal?: AbortSignal; lock?: boolean } = {}): Promise<T> {
+  async transaction<T>(fn: (stats: TransactionStats) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
     if (this.tx) throw new Error('A transaction is already open on this Repo');
     const lock: HeldLock | null = opts.lock === false ? null : await lockRepo(this.path, { timeoutSecs: this.lockTimeoutSecs, signal: opts.signal });
     const tx = new Transaction(this.storage, this.mode, lock !== null);
+    tx.syncMetadata = !!opts.syncMetadata;
     this.tx = tx;
     try {
       await tx.begin();
@@ -762,6 +763,19 @@ export class Repo {
   get inTransaction(): boolean {
     return this.tx !== null;
   }
+}
+
+/** Options of {@link Repo.transaction}. */
+export interface TransactionOptions {
+  signal?: AbortSignal;
+  /** Take the repository lock (default true). */
+  lock?: boolean;
+  /**
+   * Stage metadata objects with synchronous writes instead of write-behind: for a burst of small
+   * objects with no other work to overlap (a commit's dirtrees), where each thread-pool round trip
+   * would cost more than the write.
+   */
+  syncMetadata?: boolean;
 }
 
 /** `lstat` succeeds (ENOENT/ENOTDIR mean absent; other errors are rethrown). */
@@ -812,6 +826,8 @@ class Transaction {
   private mask: Uint8Array | null = null;
   /** Content workers write into the staging directory too (see {@link Repo.offloadContentFromPath}). */
   workersStage = false;
+  /** Metadata objects are written synchronously ({@link TransactionOptions.syncMetadata}). */
+  syncMetadata = false;
 
   constructor(
     private readonly storage: Storage,
@@ -879,6 +895,11 @@ class Transaction {
     this.throwIfWriteFailed();
     const path = `${this.dir}/${rel}`;
     const full = this.storage.resolve(path);
+    if (this.syncMetadata && isMeta(type) && this.storage instanceof NodeStorage) {
+      writeNewFileSync(full, bytes, { mode, zeroTimes: false });
+      this.staged.set(key, path);
+      return true;
+    }
     // open(O_CREAT|O_EXCL) on the thread pool, then write + fchmod/futimes through the descriptor +
     // close synchronously: one round trip per object (commits and pulls write thousands of these).
     // Write-behind: the caller goes on while the file is created; at most MAX_INFLIGHT writes (and

@@ -538,6 +538,11 @@ export async function writeNewFile(full: string, data: Uint8Array, opts: NewFile
   fillNewFileSync(fd, full, data, opts);
 }
 
+/** {@link writeNewFile} with a synchronous `open` (for bursts of small files with nothing to overlap). */
+export function writeNewFileSync(full: string, data: Uint8Array, opts: NewFileOptions): void {
+  fillNewFileSync(openSync(full, NEW_FILE_FLAGS, opts.mode & 0o777), full, data, opts);
+}
+
 function fillNewFileSync(fd: number, full: string, data: Uint8Array, opts: NewFileOptions): void {
   try {
     let off = 0;
