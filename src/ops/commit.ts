@@ -33,7 +33,7 @@ import { importTar } from './commit-tar.js';
 import { signCommit } from './sign.js';
 import type { Signer } from '../sign/types.js';
 import { TaskPool } from './task-pool.js';
-import { contentWorkerCount, warmContentWorkers } from '../store/content-pool.js';
+import { contentWorkerBacklog, contentWorkerCount, warmContentWorkers } from '../store/content-pool.js';
 
 /** One layer of the tree to commit (`--tree=dir=`, `--tree=ref=`, `--tree=tar=`, or in memory). */
 export type TreeSource =
@@ -401,10 +401,13 @@ class CommitWriter {
     if (batch.length === 0) return;
     this.paths = [];
     await this.schedule(async () => {
+      // While the workers have a backlog this thread (whose walk is ahead) takes the batch itself.
+      const inThread = contentWorkerBacklog() >= 2 * contentWorkerCount();
       const results = await this.repo.offloadContentByPath(
         batch.map((f) => f.path),
         this.modifier.rules(),
         WHOLE_FILE_LIMIT,
+        { inThread },
       );
       for (let i = 0; i < batch.length; i++) {
         const f = batch[i]!;
