@@ -996,19 +996,21 @@ class Transaction {
    */
   async publish(mode: RepoMode): Promise<void> {
     await this.flush();
-    const entries = [...this.staged.entries()].map(([k, path]) => {
-      const dot = k.lastIndexOf('.');
-      return { checksum: k.slice(0, dot), type: Number(k.slice(dot + 1)) as ObjectType, path };
-    });
-    const rank = (t: ObjectType) => (t === ObjectType.COMMIT ? 3 : isMeta(t) ? 2 : 1);
-    entries.sort((a, b) => rank(a.type) - rank(b.type));
+    // keys are `<checksum>.<type>`
+    const content: Array<[string, string]> = [];
+    const meta: Array<[string, string]> = [];
+    const commits: Array<[string, string]> = [];
+    for (const e of this.staged) {
+      const type = Number(e[0].slice(e[0].lastIndexOf('.') + 1)) as ObjectType;
+      (type === ObjectType.COMMIT ? commits : isMeta(type) ? meta : content).push(e);
+    }
     const made = new Set<string>();
     const node = this.storage instanceof NodeStorage;
     // prefixes whose staged content directory moved into objects/ whole
     const moved = new Set<string>();
     if (node && this.prefixes !== null) {
       const prefixes = new Set<string>();
-      for (const e of entries) if (!isMeta(e.type) && this.prefixAbsent(e.checksum)) prefixes.add(e.checksum.slice(0, 2));
+      for (const [k] of content) if (this.prefixAbsent(k)) prefixes.add(k.slice(0, 2));
       for (const xx of prefixes) {
         try {
           renameSync(this.storage.resolve(`${this.dir}/${xx}`), this.storage.resolve(`objects/${xx}`));
@@ -1021,24 +1023,27 @@ class Transaction {
         made.add(`objects/${xx}`);
       }
     }
-    for (const e of entries) {
-      if (!isMeta(e.type) && moved.has(e.checksum.slice(0, 2))) continue;
-      const dest = loosePath(e.checksum, e.type, mode);
-      const sub = dest.slice(0, 'objects/xx'.length);
-      if (node) {
-        // synchronous: thousands of renames, each a thread-pool round trip with fs.promises
+    for (const group of [content, meta, commits]) {
+      for (const [k, path] of group) {
+        if (group === content && moved.has(k.slice(0, 2))) continue;
+        const dot = k.lastIndexOf('.');
+        const dest = loosePath(k.slice(0, dot), Number(k.slice(dot + 1)) as ObjectType, mode);
+        const sub = dest.slice(0, 'objects/xx'.length);
+        if (node) {
+          // synchronous: thousands of renames, each a thread-pool round trip with fs.promises
+          if (!made.has(sub)) {
+            mkdirSync(this.storage.resolve(sub), { recursive: true, mode: 0o775 });
+            made.add(sub);
+          }
+          renameSync(this.storage.resolve(path), this.storage.resolve(dest));
+          continue;
+        }
         if (!made.has(sub)) {
-          mkdirSync(this.storage.resolve(sub), { recursive: true, mode: 0o775 });
+          await this.storage.mkdirp(sub);
           made.add(sub);
         }
-        renameSync(this.storage.resolve(e.path), this.storage.resolve(dest));
-        continue;
+        await this.storage.rename(path, dest);
       }
-      if (!made.has(sub)) {
-        await this.storage.mkdirp(sub);
-        made.add(sub);
-      }
-      await this.storage.rename(e.path, dest);
     }
     this.staged.clear();
   }
