@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { promises as fsp, constants as fsc, createReadStream, open as openCb, mkdir as mkdirCb, openSync, fstatSync, readSync, closeSync, readdirSync, writeSync, fchmodSync, futimesSync, fsync, renameSync, linkSync, unlinkSync, mkdirSync } from 'node:fs';
+import { promises as fsp, constants as fsc, statfsSync, createReadStream, open as openCb, mkdir as mkdirCb, openSync, fstatSync, readSync, closeSync, readdirSync, writeSync, fchmodSync, futimesSync, fsync, renameSync, linkSync, unlinkSync, mkdirSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, sep } from 'node:path';
@@ -446,6 +446,9 @@ export class NodeStorage implements Storage {
   }
 }
 
+/** `statfs` types of filesystems without backing store: `TMPFS_MAGIC`, `RAMFS_MAGIC` (linux/magic.h). */
+const MEMORY_FILESYSTEMS = new Set([0x01021994, 0x858458f6]);
+
 /**
  * Flush the filesystem holding `dir` to disk. Node has no `syncfs(2)`; coreutils' `sync -f DIR`
  * is exactly that syscall, so use it when present and otherwise fsync the directory itself.
@@ -453,6 +456,12 @@ export class NodeStorage implements Storage {
  * `ostree_repo_commit_transaction()` in `src/libostree/ostree-repo-commit.c`.)
  */
 export async function syncFilesystem(dir: string): Promise<void> {
+  // A filesystem in memory (tmpfs, ramfs) has nothing to flush: skip the process spawn (≈ 10 ms).
+  try {
+    if (MEMORY_FILESYSTEMS.has(statfsSync(dir).type)) return;
+  } catch {
+    // no statfs: sync anyway
+  }
   const { spawn } = await import('node:child_process');
   const ok = await new Promise<boolean>((resolve) => {
     const p = spawn('sync', ['-f', dir], { stdio: 'ignore' });
