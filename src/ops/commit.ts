@@ -33,7 +33,7 @@ import { importTar } from './commit-tar.js';
 import { signCommit } from './sign.js';
 import type { Signer } from '../sign/types.js';
 import { TaskPool } from './task-pool.js';
-import { contentWorkerBacklog, contentWorkerCount, warmContentWorkers } from '../store/content-pool.js';
+import { contentWorkerCount, warmContentWorkers } from '../store/content-pool.js';
 
 /** One layer of the tree to commit (`--tree=dir=`, `--tree=ref=`, `--tree=tar=`, or in memory). */
 export type TreeSource =
@@ -159,8 +159,6 @@ const INLINE_BYTES = 1024 * 1024;
 const BATCH_FILES = 32;
 /** …or this many bytes (a large file travels alone, so the workers stay balanced). */
 const BATCH_BYTES = 512 * 1024;
-/** Batches queued per content worker above which the walking thread stages a batch itself. */
-const BACKLOG_PER_WORKER = 3;
 
 /**
  * Parse a `--timestamp` value as ostree's `parse_datetime()` commonly receives it: `@SECONDS`,
@@ -403,20 +401,10 @@ class CommitWriter {
     if (batch.length === 0) return;
     this.paths = [];
     await this.schedule(async () => {
-      // While the workers have a backlog this thread (whose walk is ahead) takes the batch itself.
-      const busy = () => contentWorkerBacklog() >= BACKLOG_PER_WORKER * contentWorkerCount();
-      let inThread = busy();
-      if (inThread) {
-        // let the workers' answers in first (this thread's walk and batches run as microtasks and
-        // would otherwise never see the backlog shrink)
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        inThread = busy();
-      }
       const results = await this.repo.offloadContentByPath(
         batch.map((f) => f.path),
         this.modifier.rules(),
         WHOLE_FILE_LIMIT,
-        { inThread },
       );
       for (let i = 0; i < batch.length; i++) {
         const f = batch[i]!;

@@ -17,21 +17,21 @@
  * @module
  */
 import { availableParallelism } from 'node:os';
-import { createRequire } from 'node:module';
 import { WorkerPool } from './worker-pool.js';
 import { resolvePako } from './deflate-pool.js';
 import { encodeArchiveHeader, encodeContentHeader, type FileHeader } from '../format/file-header.js';
 
-// The body of a function (require, workerData) returning { run(batch) → results }: evaluated in
-// each worker (WORKER_SOURCE) and, for batches the calling thread takes itself, in this realm
-// (stageContentInThread).
-const CORE_SOURCE = `
+const WORKER_SOURCE = `
 'use strict';
+const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const { createHash, hash: hashOnce } = require('node:crypto');
 const zlib = require('node:zlib');
 let pako = null;
 const madeDirs = new Set();
+// Errors leave this worker as message + code only: capturing stack traces (EEXIST for every
+// duplicate file, ENOENT lookups) is wasted work.
+Error.stackTraceLimit = 0;
 const OPEN_NOFOLLOW = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW || 0);
 
 function exists(p) {
@@ -205,30 +205,17 @@ function handlePath(c, path) {
   }
 }
 
-function run(batch) {
+parentPort.on('message', (m) => {
   const results = [];
-  const c = batch.common;
-  for (const f of batch.files) {
+  const c = m.job.common;
+  for (const f of m.job.files) {
     try {
       results.push(typeof f === 'string' ? handlePath(c, f) : handle(c, f));
     } catch (e) {
       results.push({ checksum: '', state: 'error', bytes: 0, message: String((e && e.message) || e), code: e && e.code });
     }
   }
-  return results;
-}
-return { run };
-`;
-
-const WORKER_SOURCE = `
-'use strict';
-const { parentPort, workerData } = require('node:worker_threads');
-// Errors leave this worker as message + code only: capturing stack traces (EEXIST for every
-// duplicate file, ENOENT lookups) is wasted work.
-Error.stackTraceLimit = 0;
-const core = new Function('require', 'workerData', ${JSON.stringify(CORE_SOURCE)})(require, workerData);
-parentPort.on('message', (m) => {
-  parentPort.postMessage({ id: m.id, result: core.run(m.job) });
+  parentPort.postMessage({ id: m.id, result: results });
 });
 `;
 
@@ -416,13 +403,9 @@ function probeLayouts(
 
 let pool: WorkerPool<ContentBatch, ContentJobResult[]> | null = null;
 
-/**
- * Workers the content pool may start: one per core but one (the calling thread takes its share
- * with {@link stageContentInThread}), at least 1, at most 8. One isolate fewer saves its start-up,
- * JIT compilation and GC — on the 2-core bench machine ≈ 40 ms of a commit's ≈ 550 ms CPU.
- */
+/** Workers the content pool may start (one per core, at most 8). */
 export function contentWorkerCount(): number {
-  return Math.max(1, Math.min(8, availableParallelism() - 1));
+  return Math.max(1, Math.min(8, availableParallelism()));
 }
 
 /**
@@ -431,28 +414,6 @@ export function contentWorkerCount(): number {
  */
 export function stageContentOnWorker(batch: ContentBatch): Promise<ContentJobResult[]> | null {
   return contentPool().run(batch);
-}
-
-let inThread: { run(batch: ContentBatch): ContentJobResult[] } | null = null;
-
-/**
- * Stage a batch on the calling thread, synchronously, with the very code the workers run: the
- * caller's share of the work when it would otherwise wait for busy workers (a commit's main thread
- * mostly waits once its walk is ahead). Same results as {@link stageContentOnWorker}.
- */
-export function stageContentInThread(batch: ContentBatch): ContentJobResult[] {
-  if (!inThread) {
-    const anchor = typeof __filename === 'string' ? __filename : import.meta.url;
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the workers' own source, see CORE_SOURCE
-    const make = new Function('require', 'workerData', CORE_SOURCE) as (req: NodeJS.Require, data: unknown) => typeof inThread;
-    inThread = make(createRequire(anchor), { pako: resolvePako() });
-  }
-  return inThread!.run(batch);
-}
-
-/** Content batches currently queued on or running in the workers. */
-export function contentWorkerBacklog(): number {
-  return pool?.pending ?? 0;
 }
 
 /** Start the content workers ahead of a large job, so that their start-up overlaps other work. */

@@ -32,7 +32,7 @@ import {
 import { validateCollectionId } from '../format/names.js';
 import { NodeStorage, isAbsent, needsChmod, processUmask, tmpSuffix, writeAtomicFast, writeNewFile, writeNewFileSync, type Storage } from './storage.js';
 import { lockRepo, type HeldLock } from './lock.js';
-import { regularHeaderLayouts, stageContentInThread, stageContentOnWorker, type ContentBatchCommon, type ContentJobResult } from './content-pool.js';
+import { regularHeaderLayouts, stageContentOnWorker, type ContentBatchCommon, type ContentJobResult } from './content-pool.js';
 import { WorkerJobError } from './worker-pool.js';
 import { listRefs, readRef, writeRef, parseRefLocation, type ListedRef, type RefLocation } from './refs.js';
 
@@ -578,15 +578,12 @@ export class Repo {
    * (uid = gid = 0, mode &= 0755) — so the caller makes no system call per file. A `null` entry
    * means "handle this path in-thread": it is no longer a regular file, it is larger than
    * `limit`, its permissions are not allowed here (the in-thread path reports that), or it changed
-   * while read. Returns `null` for the whole batch when nothing can be offloaded. With
-   * `inThread`, the same work runs synchronously on this thread (the caller's share while the
-   * workers are busy).
+   * while read. Returns `null` for the whole batch when nothing can be offloaded.
    */
   async offloadContentByPath(
     paths: readonly string[],
     rules: { uid: number; gid: number; roExecutables: boolean; canonical: boolean },
     limit: number,
-    opts: { inThread?: boolean } = {},
   ): Promise<Array<{ checksum: string; size: number; stored: number | null } | null> | null> {
     const tx = this.tx;
     if (!tx || !(this.storage instanceof NodeStorage) || (this.mode !== 'archive' && this.mode !== 'bare-user-only')) return null;
@@ -602,14 +599,9 @@ export class Repo {
       hashLayout: layouts.hash,
       archiveLayout: archive ? layouts.archive : null,
     };
-    let results: ContentJobResult[];
-    if (opts.inThread) {
-      results = stageContentInThread({ common, files: paths as string[] });
-    } else {
-      const run = stageContentOnWorker({ common, files: paths as string[] });
-      if (!run) return null;
-      results = await run;
-    }
+    const run = stageContentOnWorker({ common, files: paths as string[] });
+    if (!run) return null;
+    const results = await run;
     return results.map((r) => {
       if (r.state === 'changed' || r.state === 'large') return null;
       return { ...this.recordOffloaded(tx, r), size: r.size ?? 0 };

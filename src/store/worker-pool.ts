@@ -68,13 +68,6 @@ export class WorkerPool<Req, Res> {
     return this.opts.size;
   }
 
-  /** Jobs posted and not answered yet. */
-  get pending(): number {
-    let n = 0;
-    for (const s of this.slots) n += s.jobs.size;
-    return n;
-  }
-
   /** Run one job; `null` when workers are unavailable (the caller does the work in-thread). */
   run(job: Req, transfer: Transferable[] = []): Promise<Res> | null {
     if (this.broken) return null;

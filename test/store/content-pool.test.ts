@@ -3,7 +3,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, statSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
-import { regularHeaderLayouts, stageContentInThread, stageContentOnWorker, type ContentBatchCommon, type ContentFileJob, type ContentStatSpec } from '../../src/store/content-pool.js';
+import { regularHeaderLayouts, stageContentOnWorker, type ContentBatchCommon, type ContentFileJob, type ContentStatSpec } from '../../src/store/content-pool.js';
 
 type ContentJob = ContentBatchCommon & ContentFileJob;
 import { contentChecksum, encodeArchiveHeader, encodeContentHeader, type FileHeader } from '../../src/format/file-header.js';
@@ -135,11 +135,6 @@ describe('content workers', () => {
     const st = statSync(join(dir, 'staging-bare', r[0]!.checksum.slice(0, 2), `${r[0]!.checksum.slice(2)}.file`));
     expect(st.mode & 0o7777).toBe(0o775);
     expect(st.mtimeMs).toBe(0);
-    // the calling thread runs the very same code
-    const again = stageContentInThread({ common: common(false, { uid: 3, gid: 4 }), files: [join(dir, 'x'), join(dir, 'x'), join(dir, 'link'), join(dir, 'missing')] });
-    expect(again.map((x) => x.state)).toEqual(['written', 'staged', 'changed', 'error']);
-    expect(again[0]!.checksum).toBe(contentChecksum(hdr(3, 4, 0o775), content));
-    expect(again[3]!.code).toBe('ENOENT');
     // permissions the repository does not allow are left to the caller
     chmodSync(join(dir, 'x'), 0o4755);
     r = await stageContentOnWorker({ common: common(false), files: [join(dir, 'x')] })!;
