@@ -159,6 +159,12 @@ const INLINE_BYTES = 1024 * 1024;
 const BATCH_FILES = 32;
 /** …or this many bytes (a large file travels alone, so the workers stay balanced). */
 const BATCH_BYTES = 512 * 1024;
+/**
+ * Files known by path only are read within a batch up to this size; a larger one (its size is
+ * only known once opened) comes back and travels alone, so that no batch holds several large files
+ * and leaves one worker compressing them while the others wait.
+ */
+const BATCHED_FILE_LIMIT = 512 * 1024;
 
 /**
  * Parse a `--timestamp` value as ostree's `parse_datetime()` commonly receives it: `@SECONDS`,
@@ -267,6 +273,8 @@ class CommitWriter {
   private batchBytes = 0;
   /** Regular files known by path only (see {@link CommitWriter.addPath}). */
   private paths: Array<{ path: string; done: (checksum: string) => void }> = [];
+  /** Large files re-sent alone (see {@link BATCHED_FILE_LIMIT}); awaited by {@link CommitWriter.drain}. */
+  private later: Array<Promise<void>> = [];
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly dirmetaCache = new Map<string, string>();
   files = 0;
@@ -294,8 +302,14 @@ class CommitWriter {
     return this.pool.schedule(task);
   }
 
-  drain(): Promise<void> {
-    return this.pool.drain();
+  async drain(): Promise<void> {
+    await this.pool.drain();
+    while (this.later.length > 0) {
+      const later = this.later;
+      this.later = [];
+      await Promise.all(later);
+      await this.pool.drain();
+    }
   }
 
   progress(): void {
@@ -400,15 +414,26 @@ class CommitWriter {
     const batch = this.paths;
     if (batch.length === 0) return;
     this.paths = [];
+    await this.stagePaths(batch, BATCHED_FILE_LIMIT);
+  }
+
+  /** Stage files known by path on a content worker, reading those up to `limit` bytes. */
+  private async stagePaths(batch: Array<{ path: string; done: (checksum: string) => void }>, limit: number): Promise<void> {
     await this.schedule(async () => {
       const results = await this.repo.offloadContentByPath(
         batch.map((f) => f.path),
         this.modifier.rules(),
-        WHOLE_FILE_LIMIT,
+        limit,
       );
       for (let i = 0; i < batch.length; i++) {
         const f = batch[i]!;
         const r = results?.[i];
+        if (r && 'large' in r) {
+          // alone this time (not awaited here: this task would hold a slot the new one waits for)
+          if (r.large <= WHOLE_FILE_LIMIT && limit < WHOLE_FILE_LIMIT) this.later.push(this.stagePaths([f], WHOLE_FILE_LIMIT));
+          else f.done(await this.addByLstat(f.path));
+          continue;
+        }
         if (!r) {
           f.done(await this.addByLstat(f.path));
           continue;

@@ -576,15 +576,15 @@ export class Repo {
    * ownership and permission rules, in this order: `uid`/`gid` overrides (≥ 0, -1 keeps the
    * file's), `roExecutables` (a file with an execute bit loses its write bits), `canonical`
    * (uid = gid = 0, mode &= 0755) — so the caller makes no system call per file. A `null` entry
-   * means "handle this path in-thread": it is no longer a regular file, it is larger than
-   * `limit`, its permissions are not allowed here (the in-thread path reports that), or it changed
-   * while read. Returns `null` for the whole batch when nothing can be offloaded.
+   * means "handle this path in-thread": it is no longer a regular file, its permissions are not
+   * allowed here (the in-thread path reports that), or it changed while read; `{ large: size }`
+   * that it is larger than `limit` (nothing was read). Returns `null` for the whole batch when nothing can be offloaded.
    */
   async offloadContentByPath(
     paths: readonly string[],
     rules: { uid: number; gid: number; roExecutables: boolean; canonical: boolean },
     limit: number,
-  ): Promise<Array<{ checksum: string; size: number; stored: number | null } | null> | null> {
+  ): Promise<Array<{ checksum: string; size: number; stored: number | null } | { large: number } | null> | null> {
     const tx = this.tx;
     if (!tx || !(this.storage instanceof NodeStorage) || (this.mode !== 'archive' && this.mode !== 'bare-user-only')) return null;
     const layouts = regularHeaderLayouts();
@@ -603,7 +603,8 @@ export class Repo {
     if (!run) return null;
     const results = await run;
     return results.map((r) => {
-      if (r.state === 'changed' || r.state === 'large') return null;
+      if (r.state === 'large') return { large: r.size ?? 0 };
+      if (r.state === 'changed') return null;
       return { ...this.recordOffloaded(tx, r), size: r.size ?? 0 };
     });
   }

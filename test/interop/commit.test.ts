@@ -186,6 +186,8 @@ interopSuite('commit of files the content workers stat themselves equals ostree 
       if (i % 50 === 0) spec[`d${i % 9}/l${i}`] = { type: 'symlink', target: `s${i % 4}/f${i}` };
     }
     spec['big/huge'] = { type: 'file', content: new Uint8Array(9 * 1024 * 1024).map((_, j) => j % 251), mode: 0o755 };
+    // above the batched-file limit: sent back and staged alone (twice the same content)
+    for (const n of ['mid1', 'mid2', 'mid3']) spec[`big/${n}`] = { type: 'file', content: new Uint8Array(700_000).map((_, j) => (j * 7) % 253), mode: n === 'mid3' ? 0o755 : 0o644 };
     writeTree(tree, spec);
     return tree;
   }
