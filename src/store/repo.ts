@@ -12,7 +12,7 @@ import { inflateRaw } from 'node:zlib';
 import { deflateRawBytes, createRawDeflater, type DeflateFlavour } from './deflate.js';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { promises as fsp, createReadStream, createWriteStream, lstatSync, mkdirSync, renameSync } from 'node:fs';
+import { promises as fsp, createReadStream, createWriteStream, lstatSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { OstreeError } from '../errors.js';
 import { isChecksum, validateChecksum } from '../format/checksum.js';
@@ -857,13 +857,14 @@ class Transaction {
 
   /**
    * Path of a staged object below the staging directory: content objects at `XX/…` (their loose
-   * path without `objects/`; content workers write there too), metadata apart under `m/XX/…`, so
+   * path without `objects/`; content workers write there too), metadata apart, flat under `m/`, so
    * that a staging `XX` directory holds content objects only and {@link Transaction.publish} can
    * move it into `objects/` whole.
    */
   private stagedRel(checksum: string, type: ObjectType): string {
     const rel = loosePath(checksum, type, this.mode).slice('objects/'.length);
-    return isMeta(type) ? `m/${rel}` : rel;
+    // metadata flat in m/ (no directory per prefix to create and remove: they move one by one)
+    return isMeta(type) ? `m/${rel.slice(0, 2)}${rel.slice(3)}` : rel;
   }
 
   private key(checksum: string, type: ObjectType): string {
@@ -1042,7 +1043,10 @@ class Transaction {
   }
 
   async cleanup(): Promise<void> {
-    await this.storage.rmrf(this.dir);
+    // synchronous on Node storage: after a publish only empty directories are left, and each
+    // would cost a thread-pool round trip
+    if (this.storage instanceof NodeStorage) rmSync(this.storage.resolve(this.dir), { recursive: true, force: true });
+    else await this.storage.rmrf(this.dir);
   }
 }
 
