@@ -405,9 +405,10 @@ class CommitWriter {
    * this thread (large files, files that changed type, disallowed permissions) goes through
    * {@link CommitWriter.addByLstat}. Batches of {@link BATCH_FILES}.
    */
-  async addPath(path: string, done: (checksum: string) => void): Promise<void> {
+  addPath(path: string, done: (checksum: string) => void): Promise<void> | undefined {
     this.paths.push({ path, done });
-    if (this.paths.length >= BATCH_FILES) await this.flushPaths();
+    // a promise only when a batch goes out: the walk awaits once per batch, not once per file
+    return this.paths.length >= BATCH_FILES ? this.flushPaths() : undefined;
   }
 
   private async flushPaths(): Promise<void> {
@@ -542,7 +543,8 @@ async function importDir(w: CommitWriter, absPath: string, st: Stats, tree: Muta
     if (ent.isFile() && w.offloading) {
       // a regular file per readdir: the content worker stats, reads and writes it
       tree.replaceFile(name, ''); // placeholder: filled in when the object is written
-      await w.addPath(child, (csum) => tree.files.set(name, csum));
+      const sent = w.addPath(child, (csum) => tree.files.set(name, csum));
+      if (sent) await sent;
       continue;
     }
     const cst = lstatSync(child);
