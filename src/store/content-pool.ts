@@ -32,7 +32,9 @@ const madeDirs = new Set();
 // Errors leave this worker as message + code only: capturing stack traces (EEXIST for every
 // duplicate file, ENOENT lookups) is wasted work.
 Error.stackTraceLimit = 0;
-const OPEN_NOFOLLOW = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW || 0);
+// not following a symlink, and not blocking on a FIFO put there since the walk (fstat then says
+// it is not a regular file)
+const OPEN_NOFOLLOW = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW || 0) | (fs.constants.O_NONBLOCK || 0);
 
 function exists(p) {
   try { return fs.lstatSync(p, { throwIfNoEntry: false }) !== undefined; } catch (e) {

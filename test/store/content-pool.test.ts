@@ -3,6 +3,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, statSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
+import { spawnSync } from 'node:child_process';
 import { regularHeaderLayouts, stageContentOnWorker, type ContentBatchCommon, type ContentFileJob, type ContentStatSpec } from '../../src/store/content-pool.js';
 
 type ContentJob = ContentBatchCommon & ContentFileJob;
@@ -103,6 +104,7 @@ describe('content workers', () => {
     writeFileSync(join(dir, 'x'), content, { mode: 0o775 });
     chmodSync(join(dir, 'x'), 0o775);
     symlinkSync('f', join(dir, 'link'));
+    spawnSync('mkfifo', [join(dir, 'fifo')]); // a FIFO where a file was: reported, not waited on
     const big = join(dir, 'big');
     writeFileSync(big, new Uint8Array(70_000));
     const common = (archive: boolean, rules: Partial<ContentStatSpec> = {}): ContentBatchCommon => ({
@@ -118,8 +120,8 @@ describe('content workers', () => {
     const own = statSync(join(dir, 'x'));
     const hdr = (uid: number, gid: number, mode: number): FileHeader => ({ uid, gid, mode: 0o100000 | mode, rdev: 0, symlinkTarget: '', xattrs: [] });
     // archive, uid/gid overridden, read-only executables: 0775 → 0555
-    let r = await stageContentOnWorker({ common: common(true, { uid: 7, gid: 8, roExecutables: true }), files: [join(dir, 'x'), join(dir, 'link'), big, join(dir, 'missing')] })!;
-    expect(r.map((x) => x.state)).toEqual(['written', 'changed', 'large', 'error']);
+    let r = await stageContentOnWorker({ common: common(true, { uid: 7, gid: 8, roExecutables: true }), files: [join(dir, 'x'), join(dir, 'link'), big, join(dir, 'missing'), join(dir, 'fifo')] })!;
+    expect(r.map((x) => x.state)).toEqual(['written', 'changed', 'large', 'error', existsSync(join(dir, 'fifo')) ? 'changed' : 'error']);
     expect(r[0]!.checksum).toBe(contentChecksum(hdr(7, 8, 0o555), content));
     expect(r[0]!.size).toBe(content.length);
     expect(r[2]!.size).toBe(70_000);
