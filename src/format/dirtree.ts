@@ -14,7 +14,7 @@
  * @module
  */
 
-import { decode, encode, type GVValue } from '../gvariant/index.js';
+import { decode } from '../gvariant/index.js';
 import { OstreeError } from '../errors.js';
 import { asCorrupt, compareUtf8, corruptObject } from './bytes.js';
 import { bytesToHex, checksumToBytes, CHECKSUM_BYTE_LENGTH } from './checksum.js';
@@ -103,15 +103,91 @@ export function encodeDirtree(t: Dirtree): Uint8Array {
   checkNames(files, 'file');
   checkNames(dirs, 'directory');
   checkDisjoint(files, dirs);
-  const fv: GVValue[] = new Array(files.length);
-  for (let i = 0; i < files.length; i++) fv[i] = [files[i]!.name, checksumToBytes(files[i]!.checksum)];
-  const dv: GVValue[] = new Array(dirs.length);
-  for (let i = 0; i < dirs.length; i++) {
-    const d = dirs[i]!;
-    dv[i] = [d.name, checksumToBytes(d.tree), checksumToBytes(d.meta)];
-  }
-  return encode(DIRTREE_TYPE, [fv, dv]);
+  return serializeDirtree(files, dirs);
 }
+
+/**
+ * Serialized size and framing-offset width of a GVariant container with `body` bytes of content
+ * and `n` framing offsets (GLib's `gvs_calculate_total_size()` / `gvs_get_offset_size()`).
+ */
+function framed(body: number, n: number): { total: number; width: number } {
+  if (n === 0) return { total: body, width: 0 };
+  if (body + n <= 0xff) return { total: body + n, width: 1 };
+  if (body + 2 * n <= 0xffff) return { total: body + 2 * n, width: 2 };
+  return { total: body + 4 * n, width: 4 };
+}
+
+function putOffset(out: Uint8Array, at: number, value: number, width: number): void {
+  for (let k = 0; k < width; k++) out[at + k] = (value >>> (8 * k)) & 0xff;
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * `(a(say)a(sayay))` written directly (the same bytes as the generic `encode(DIRTREE_TYPE, …)`,
+ * which test/format checks): every member has alignment 1, so an element is its name, NUL, the
+ * checksum bytes, then the framing offsets of its non-last members in reverse order; each array
+ * ends with the end offsets of its elements; the outer tuple with the end of the first array. A
+ * commit encodes a dirtree per directory — thousands of entries, mostly while the code is still
+ * cold — so this skips the generic encoder's per-value dispatch.
+ */
+function serializeDirtree(files: readonly DirtreeFile[], dirs: readonly DirtreeDir[]): Uint8Array {
+  const fileNames = files.map((f) => utf8.encode(f.name));
+  const dirNames = dirs.map((d) => utf8.encode(d.name));
+  const fileSums = files.map((f) => checksumToBytes(f.checksum));
+  const dirSums = dirs.map((d) => [checksumToBytes(d.tree), checksumToBytes(d.meta)] as const);
+  const fileElems = fileNames.map((n) => framed(n.length + 1 + CHECKSUM_BYTE_LENGTH, 1));
+  const dirElems = dirNames.map((n) => framed(n.length + 1 + 2 * CHECKSUM_BYTE_LENGTH, 2));
+  const a1 = framed(fileElems.reduce((sum, e) => sum + e.total, 0), files.length);
+  const a2 = framed(dirElems.reduce((sum, e) => sum + e.total, 0), dirs.length);
+  const outer = framed(a1.total + a2.total, 1);
+  const out = new Uint8Array(outer.total);
+  let at = 0;
+  // a(say)
+  const ends1: number[] = [];
+  for (let i = 0; i < files.length; i++) {
+    const start = at;
+    out.set(fileNames[i]!, at);
+    at += fileNames[i]!.length + 1; // NUL (zero-filled)
+    const nameEnd = at - start;
+    out.set(fileSums[i]!, at);
+    at += CHECKSUM_BYTE_LENGTH;
+    putOffset(out, at, nameEnd, fileElems[i]!.width);
+    at += fileElems[i]!.width;
+    ends1.push(at);
+  }
+  for (const end of ends1) {
+    putOffset(out, at, end, a1.width);
+    at += a1.width;
+  }
+  const a2Start = at;
+  // a(sayay)
+  const ends2: number[] = [];
+  for (let i = 0; i < dirs.length; i++) {
+    const start = at;
+    const w = dirElems[i]!.width;
+    out.set(dirNames[i]!, at);
+    at += dirNames[i]!.length + 1;
+    const nameEnd = at - start;
+    out.set(dirSums[i]![0], at);
+    at += CHECKSUM_BYTE_LENGTH;
+    const treeEnd = at - start;
+    out.set(dirSums[i]![1], at);
+    at += CHECKSUM_BYTE_LENGTH;
+    // framing offsets in reverse member order: end of the tree checksum, then end of the name
+    putOffset(out, at, treeEnd, w);
+    putOffset(out, at + w, nameEnd, w);
+    at += 2 * w;
+    ends2.push(at - a2Start);
+  }
+  for (const end of ends2) {
+    putOffset(out, at, end, a2.width);
+    at += a2.width;
+  }
+  putOffset(out, at, a1.total, outer.width);
+  return out;
+}
+
 
 function csum(b: Uint8Array, name: string): string {
   if (b.length !== CHECKSUM_BYTE_LENGTH) throw corruptObject(KIND, `invalid checksum of length ${b.length} for ${JSON.stringify(name)}`);

@@ -16,7 +16,6 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { join } from 'node:path';
 import { OstreeError } from '../errors.js';
 import { Variant } from '../gvariant/value.js';
 import { ObjectType } from '../format/object-type.js';
@@ -160,6 +159,12 @@ const INLINE_BYTES = 1024 * 1024;
 const BATCH_FILES = 32;
 /** …or this many bytes (a large file travels alone, so the workers stay balanced). */
 const BATCH_BYTES = 512 * 1024;
+/**
+ * Files known by path only are read within a batch up to this size; a larger one (its size is
+ * only known once opened) comes back and travels alone, so that no batch holds several large files
+ * and leaves one worker compressing them while the others wait.
+ */
+const BATCHED_FILE_LIMIT = 512 * 1024;
 
 /**
  * Parse a `--timestamp` value as ostree's `parse_datetime()` commonly receives it: `@SECONDS`,
@@ -206,6 +211,17 @@ class Modifier {
     if (this.o.modeRoExecutables) mode = modeRoExecutables(mode);
     if (this.canonical) return { ...canonicalizePermissions({ uid, gid, mode }) };
     return { uid, gid, mode };
+  }
+
+  /** The same rules for a content worker (`Repo.offloadContentByPath`). */
+  rules(): { uid: number; gid: number; roExecutables: boolean; canonical: boolean } {
+    const { ownerUid, ownerGid } = this.o;
+    return {
+      uid: ownerUid !== undefined && ownerUid >= 0 ? ownerUid : -1,
+      gid: ownerGid !== undefined && ownerGid >= 0 ? ownerGid : -1,
+      roExecutables: !!this.o.modeRoExecutables,
+      canonical: this.canonical,
+    };
   }
 }
 
@@ -255,6 +271,10 @@ class CommitWriter {
   private offload = false;
   private batch: Array<{ header: FileHeader; path: string; size: number; done: (checksum: string) => void }> = [];
   private batchBytes = 0;
+  /** Regular files known by path only (see {@link CommitWriter.addPath}). */
+  private paths: Array<{ path: string; done: (checksum: string) => void }> = [];
+  /** Large files re-sent alone (see {@link BATCHED_FILE_LIMIT}); awaited by {@link CommitWriter.drain}. */
+  private later: Array<Promise<void>> = [];
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly dirmetaCache = new Map<string, string>();
   files = 0;
@@ -282,8 +302,14 @@ class CommitWriter {
     return this.pool.schedule(task);
   }
 
-  drain(): Promise<void> {
-    return this.pool.drain();
+  async drain(): Promise<void> {
+    await this.pool.drain();
+    while (this.later.length > 0) {
+      const later = this.later;
+      this.later = [];
+      await Promise.all(later);
+      await this.pool.drain();
+    }
   }
 
   progress(): void {
@@ -365,8 +391,82 @@ class CommitWriter {
     if (this.batch.length >= BATCH_FILES || this.batchBytes >= BATCH_BYTES) await this.flushBatch();
   }
 
+  /**
+   * True once files go to the content workers: the walk may then pass regular files by path
+   * alone ({@link CommitWriter.addPath}), without `lstat`ing them.
+   */
+  get offloading(): boolean {
+    return this.offload;
+  }
+
+  /**
+   * Add a regular file of a directory walk known only by its path (its `readdir` type): a content
+   * worker `fstat`s it, applies the modifier's rules and writes it. What the worker leaves to
+   * this thread (large files, files that changed type, disallowed permissions) goes through
+   * {@link CommitWriter.addByLstat}. Batches of {@link BATCH_FILES}.
+   */
+  addPath(path: string, done: (checksum: string) => void): Promise<void> | undefined {
+    this.paths.push({ path, done });
+    // a promise only when a batch goes out: the walk awaits once per batch, not once per file
+    return this.paths.length >= BATCH_FILES ? this.flushPaths() : undefined;
+  }
+
+  private async flushPaths(): Promise<void> {
+    const batch = this.paths;
+    if (batch.length === 0) return;
+    this.paths = [];
+    await this.stagePaths(batch, BATCHED_FILE_LIMIT);
+  }
+
+  /** Stage files known by path on a content worker, reading those up to `limit` bytes. */
+  private async stagePaths(batch: Array<{ path: string; done: (checksum: string) => void }>, limit: number): Promise<void> {
+    await this.schedule(async () => {
+      const results = await this.repo.offloadContentByPath(
+        batch.map((f) => f.path),
+        this.modifier.rules(),
+        limit,
+      );
+      for (let i = 0; i < batch.length; i++) {
+        const f = batch[i]!;
+        const r = results?.[i];
+        if (r && 'large' in r) {
+          // alone this time (not awaited here: this task would hold a slot the new one waits for)
+          if (r.large <= WHOLE_FILE_LIMIT && limit < WHOLE_FILE_LIMIT) this.later.push(this.stagePaths([f], WHOLE_FILE_LIMIT));
+          else f.done(await this.addByLstat(f.path));
+          continue;
+        }
+        if (!r) {
+          f.done(await this.addByLstat(f.path));
+          continue;
+        }
+        this.files++;
+        this.bytes += r.size;
+        if (this.generateSizes && !this.sizes.has(r.checksum)) {
+          if (r.stored !== null) this.sizes.set(r.checksum, { archived: r.stored, unpacked: r.size, type: ObjectType.FILE });
+          else this.sizeLater.set(r.checksum, r.size);
+        }
+        this.progress();
+        f.done(r.checksum);
+      }
+    });
+  }
+
+  /** Write a file of the walk in-thread after `lstat`ing it (what a worker handed back). */
+  private async addByLstat(path: string): Promise<string> {
+    const st = lstatSync(path);
+    const m = this.modifier.apply(st.uid, st.gid, st.mode);
+    if (st.isSymbolicLink()) {
+      return this.content({ uid: m.uid, gid: m.gid, mode: m.mode, rdev: 0, symlinkTarget: readlinkSync(path), xattrs: [] }, EMPTY);
+    }
+    if (!st.isFile()) throw new OstreeError('INVALID_MODE', `Unsupported file type for ${path} (mode 0${st.mode.toString(8)})`, { data: { path } });
+    const header: FileHeader = { uid: m.uid, gid: m.gid, mode: m.mode, rdev: 0, symlinkTarget: '', xattrs: [] };
+    if (st.size > WHOLE_FILE_LIMIT) return this.contentFromFile(header, path, st.size);
+    return this.contentInThread(header, path);
+  }
+
   /** Send the collected files to a content worker (call at the end of a walk). */
   async flushBatch(): Promise<void> {
+    await this.flushPaths();
     const batch = this.batch;
     if (batch.length === 0) return;
     this.batch = [];
@@ -429,17 +529,24 @@ function checkName(name: string, where: string): void {
 async function importDir(w: CommitWriter, absPath: string, st: Stats, tree: MutableTree): Promise<void> {
   const m = w.modifier.apply(st.uid, st.gid, st.mode);
   tree.metaChecksum = await w.dirmeta(m.uid, m.gid, m.mode);
-  const raw = readdirSync(absPath, { encoding: 'buffer' });
-  for (const rawName of raw) {
+  const ents = readdirSync(absPath, { encoding: 'buffer', withFileTypes: true });
+  for (const ent of ents) {
     w.checkAbort();
     let name: string;
     try {
-      name = fatalUtf8.decode(rawName);
+      name = fatalUtf8.decode(ent.name);
     } catch {
       throw new OstreeError('INVALID_FILENAME', `Invalid UTF-8 in filename under ${absPath}`, { data: { dir: absPath } });
     }
     checkName(name, absPath);
-    const child = join(absPath, name);
+    const child = absPath.endsWith('/') ? absPath + name : `${absPath}/${name}`; // as join(), without its normalising pass
+    if (ent.isFile() && w.offloading) {
+      // a regular file per readdir: the content worker stats, reads and writes it
+      tree.replaceFile(name, ''); // placeholder: filled in when the object is written
+      const sent = w.addPath(child, (csum) => tree.files.set(name, csum));
+      if (sent) await sent;
+      continue;
+    }
     const cst = lstatSync(child);
     if (cst.isDirectory()) {
       await importDir(w, child, cst, tree.ensureDir(name));
@@ -667,7 +774,7 @@ export async function commit(repo: Repo, opts: CommitOptions): Promise<CommitRes
       if (opts.branch) await repo.setRef(opts.branch, checksum);
       return { checksum, rootTree: top.tree, rootMeta: top.meta, stats: { ...stats } };
     },
-    { signal: opts.signal },
+    { signal: opts.signal, syncMetadata: true },
   ).finally(() => {
     repo.deflateFlavour = savedFlavour;
   });

@@ -32,6 +32,20 @@ export function resolvePako(): string {
   return createRequire(anchor).resolve('pako');
 }
 
+let pakoModule: typeof import('pako') | null = null;
+
+/**
+ * pako itself, loaded on first use: it is only needed for the zlib-exact flavour, and loading it
+ * costs ≈ 10 ms of every process's start-up.
+ */
+export function loadPako(): typeof import('pako') {
+  if (!pakoModule) {
+    const anchor = typeof __filename === 'string' ? __filename : import.meta.url;
+    pakoModule = createRequire(anchor)('pako') as typeof import('pako');
+  }
+  return pakoModule;
+}
+
 let pool: WorkerPool<{ data: Uint8Array; level: number }, Uint8Array> | null = null;
 
 /**

@@ -18,8 +18,8 @@
  */
 import { deflateRaw, createDeflateRaw } from 'node:zlib';
 import { Transform } from 'node:stream';
-import pako from 'pako';
-import { pakoDeflateRawOnWorker } from './deflate-pool.js';
+import type pako from 'pako';
+import { loadPako, pakoDeflateRawOnWorker } from './deflate-pool.js';
 
 /** Which deflate implementation to use. */
 export type DeflateFlavour = 'fast' | 'exact';
@@ -39,7 +39,7 @@ function fastChunkSize(n: number): number {
 /** Compress `data` as a raw DEFLATE stream. */
 export async function deflateRawBytes(data: Uint8Array, level: number, flavour: DeflateFlavour): Promise<Uint8Array> {
   if (flavour === 'exact') {
-    const inThread = () => pako.deflateRaw(data, { level: level as pako.DeflateOptions['level'], memLevel: 8 });
+    const inThread = () => loadPako().deflateRaw(data, { level: level as pako.DeflateOptions['level'], memLevel: 8 });
     if (data.byteLength < WORKER_MIN_BYTES) return inThread();
     const job = pakoDeflateRawOnWorker(data, level);
     if (!job) return inThread();
@@ -56,7 +56,7 @@ export async function deflateRawBytes(data: Uint8Array, level: number, flavour: 
 /** A streaming raw-DEFLATE transform. */
 export function createRawDeflater(level: number, flavour: DeflateFlavour): Transform {
   if (flavour === 'fast') return createDeflateRaw({ level, memLevel: 8, chunkSize: 256 * 1024 });
-  const d = new pako.Deflate({ raw: true, level: level as pako.DeflateOptions['level'], memLevel: 8 });
+  const d = new (loadPako().Deflate)({ raw: true, level: level as pako.DeflateOptions['level'], memLevel: 8 });
   const t = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       d.push(chunk, false);

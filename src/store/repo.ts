@@ -12,7 +12,7 @@ import { inflateRaw } from 'node:zlib';
 import { deflateRawBytes, createRawDeflater, type DeflateFlavour } from './deflate.js';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { promises as fsp, createReadStream, createWriteStream, lstatSync, mkdirSync, renameSync } from 'node:fs';
+import { promises as fsp, createReadStream, createWriteStream, lstatSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { OstreeError } from '../errors.js';
 import { isChecksum, validateChecksum } from '../format/checksum.js';
@@ -30,9 +30,9 @@ import {
   type FileHeader,
 } from '../format/file-header.js';
 import { validateCollectionId } from '../format/names.js';
-import { NodeStorage, isAbsent, needsChmod, tmpSuffix, writeAtomicFast, writeNewFile, type Storage } from './storage.js';
+import { NodeStorage, isAbsent, needsChmod, processUmask, tmpSuffix, writeAtomicFast, writeNewFile, writeNewFileSync, type Storage } from './storage.js';
 import { lockRepo, type HeldLock } from './lock.js';
-import { stageContentOnWorker } from './content-pool.js';
+import { regularHeaderLayouts, stageContentOnWorker, type ContentBatchCommon, type ContentJobResult } from './content-pool.js';
 import { WorkerJobError } from './worker-pool.js';
 import { listRefs, readRef, writeRef, parseRefLocation, type ListedRef, type RefLocation } from './refs.js';
 
@@ -564,32 +564,76 @@ export class Repo {
         chmod: needsChmod(perms),
       };
     });
-    tx.workersStage = true;
-    const run = stageContentOnWorker({
-      common: {
-        level: this.zlibLevel,
-        exact: this.deflateFlavour === 'exact',
-        mtimeZero: !archive,
-        ext: archive ? '.filez' : '.file',
-        objectsDir: this.storage.resolve('objects'),
-        stagingDir: this.storage.resolve(tx.dir),
-        absent: tx.absentMask(),
-      },
-      files: jobs,
-    });
+    const run = stageContentOnWorker({ common: this.contentBatchCommon(tx), files: jobs });
+    if (!run) return null;
+    const results = await run;
+    return results.map((r) => (r.state === 'changed' ? null : this.recordOffloaded(tx, r)));
+  }
+
+  /**
+   * Like {@link Repo.offloadContentFromPaths}, for regular files known by path only (e.g. from
+   * `readdir` file types): the worker `fstat`s each one and applies `rules` — the commit's
+   * ownership and permission rules, in this order: `uid`/`gid` overrides (≥ 0, -1 keeps the
+   * file's), `roExecutables` (a file with an execute bit loses its write bits), `canonical`
+   * (uid = gid = 0, mode &= 0755) — so the caller makes no system call per file. A `null` entry
+   * means "handle this path in-thread": it is no longer a regular file, its permissions are not
+   * allowed here (the in-thread path reports that), or it changed while read; `{ large: size }`
+   * that it is larger than `limit` (nothing was read). Returns `null` for the whole batch when nothing can be offloaded.
+   */
+  async offloadContentByPath(
+    paths: readonly string[],
+    rules: { uid: number; gid: number; roExecutables: boolean; canonical: boolean },
+    limit: number,
+  ): Promise<Array<{ checksum: string; size: number; stored: number | null } | { large: number } | null> | null> {
+    const tx = this.tx;
+    if (!tx || !(this.storage instanceof NodeStorage) || (this.mode !== 'archive' && this.mode !== 'bare-user-only')) return null;
+    const layouts = regularHeaderLayouts();
+    if (!layouts) return null;
+    const archive = this.mode === 'archive';
+    const common = this.contentBatchCommon(tx);
+    common.stat = {
+      ...rules,
+      maxPerms: archive ? -1 : 0o775,
+      umask: processUmask(),
+      limit,
+      hashLayout: layouts.hash,
+      archiveLayout: archive ? layouts.archive : null,
+    };
+    const run = stageContentOnWorker({ common, files: paths as string[] });
     if (!run) return null;
     const results = await run;
     return results.map((r) => {
-      if (r.state === 'error') throw new WorkerJobError(`content worker: ${r.message ?? 'failed'}`, r.code);
+      if (r.state === 'large') return { large: r.size ?? 0 };
       if (r.state === 'changed') return null;
-      tx.stats.contentTotal++;
-      // not counted when the in-thread path staged the same object meanwhile (it counted it)
-      if (r.state !== 'written' || tx.has(r.checksum, ObjectType.FILE)) return { checksum: r.checksum, stored: r.state === 'written' ? r.bytes : null };
-      tx.recordStaged(r.checksum, ObjectType.FILE);
-      tx.stats.contentWritten++;
-      tx.stats.contentBytesWritten += r.bytes;
-      return { checksum: r.checksum, stored: r.bytes };
+      return { ...this.recordOffloaded(tx, r), size: r.size ?? 0 };
     });
+  }
+
+  /** Settings of a content-worker batch for this repository and transaction. */
+  private contentBatchCommon(tx: Transaction): ContentBatchCommon {
+    const archive = this.mode === 'archive';
+    tx.workersStage = true;
+    return {
+      level: this.zlibLevel,
+      exact: this.deflateFlavour === 'exact',
+      mtimeZero: !archive,
+      ext: archive ? '.filez' : '.file',
+      objectsDir: this.storage.resolve('objects'),
+      stagingDir: this.storage.resolve(tx.dir),
+      absent: tx.absentMask(),
+    };
+  }
+
+  /** Count a content worker's result in the transaction (throws a worker's error). */
+  private recordOffloaded(tx: Transaction, r: ContentJobResult): { checksum: string; stored: number | null } {
+    if (r.state === 'error') throw new WorkerJobError(`content worker: ${r.message ?? 'failed'}`, r.code);
+    tx.stats.contentTotal++;
+    // not counted when the in-thread path staged the same object meanwhile (it counted it)
+    if (r.state !== 'written' || tx.has(r.checksum, ObjectType.FILE)) return { checksum: r.checksum, stored: r.state === 'written' ? r.bytes : null };
+    tx.recordStaged(r.checksum, ObjectType.FILE);
+    tx.stats.contentWritten++;
+    tx.stats.contentBytesWritten += r.bytes;
+    return { checksum: r.checksum, stored: r.bytes };
   }
 
   private async putSymlinkObject(checksum: string, target: string): Promise<void> {
@@ -693,10 +737,11 @@ export class Repo {
    * `tmp/staging-*` and moved into `objects/` only after a filesystem sync, then refs are written —
    * so a killed process leaves only a stale staging directory, never a ref to a partial commit.
    */
-  async transaction<T>(fn: (stats: TransactionStats) => Promise<T>, opts: { signal?: AbortSignal; lock?: boolean } = {}): Promise<T> {
+  async transaction<T>(fn: (stats: TransactionStats) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
     if (this.tx) throw new Error('A transaction is already open on this Repo');
     const lock: HeldLock | null = opts.lock === false ? null : await lockRepo(this.path, { timeoutSecs: this.lockTimeoutSecs, signal: opts.signal });
     const tx = new Transaction(this.storage, this.mode, lock !== null);
+    tx.syncMetadata = !!opts.syncMetadata;
     this.tx = tx;
     try {
       await tx.begin();
@@ -719,6 +764,19 @@ export class Repo {
   get inTransaction(): boolean {
     return this.tx !== null;
   }
+}
+
+/** Options of {@link Repo.transaction}. */
+export interface TransactionOptions {
+  signal?: AbortSignal;
+  /** Take the repository lock (default true). */
+  lock?: boolean;
+  /**
+   * Stage metadata objects with synchronous writes instead of write-behind: for a burst of small
+   * objects with no other work to overlap (a commit's dirtrees), where each thread-pool round trip
+   * would cost more than the write.
+   */
+  syncMetadata?: boolean;
 }
 
 /** `lstat` succeeds (ENOENT/ENOTDIR mean absent; other errors are rethrown). */
@@ -769,6 +827,8 @@ class Transaction {
   private mask: Uint8Array | null = null;
   /** Content workers write into the staging directory too (see {@link Repo.offloadContentFromPath}). */
   workersStage = false;
+  /** Metadata objects are written synchronously ({@link TransactionOptions.syncMetadata}). */
+  syncMetadata = false;
 
   constructor(
     private readonly storage: Storage,
@@ -795,6 +855,18 @@ class Transaction {
     }
   }
 
+  /**
+   * Path of a staged object below the staging directory: content objects at `XX/…` (their loose
+   * path without `objects/`; content workers write there too), metadata apart, flat under `m/`, so
+   * that a staging `XX` directory holds content objects only and {@link Transaction.publish} can
+   * move it into `objects/` whole.
+   */
+  private stagedRel(checksum: string, type: ObjectType): string {
+    const rel = loosePath(checksum, type, this.mode).slice('objects/'.length);
+    // metadata flat in m/ (no directory per prefix to create and remove: they move one by one)
+    return isMeta(type) ? `m/${rel.slice(0, 2)}${rel.slice(3)}` : rel;
+  }
+
   private key(checksum: string, type: ObjectType): string {
     return `${checksum}.${type}`;
   }
@@ -817,14 +889,19 @@ class Transaction {
 
   /** Stage an object (write-behind, see below); false when it is already staged. */
   async stage(checksum: string, type: ObjectType, bytes: Uint8Array, mode: number): Promise<boolean> {
-    const rel = loosePath(checksum, type, this.mode).slice('objects/'.length);
-    await this.ensureDir(rel.slice(0, 2));
+    const rel = this.stagedRel(checksum, type);
+    await this.ensureDir(rel.slice(0, rel.lastIndexOf('/')));
     const key = this.key(checksum, type);
     // staged (or being staged) by a concurrent writer of the same object (same checksum ⇒ same bytes)
     if (this.staged.has(key)) return false;
     this.throwIfWriteFailed();
     const path = `${this.dir}/${rel}`;
     const full = this.storage.resolve(path);
+    if (this.syncMetadata && isMeta(type) && this.storage instanceof NodeStorage) {
+      writeNewFileSync(full, bytes, { mode, zeroTimes: false });
+      this.staged.set(key, path);
+      return true;
+    }
     // open(O_CREAT|O_EXCL) on the thread pool, then write + fchmod/futimes through the descriptor +
     // close synchronously: one round trip per object (commits and pulls write thousands of these).
     // Write-behind: the caller goes on while the file is created; at most MAX_INFLIGHT writes (and
@@ -881,13 +958,13 @@ class Transaction {
   /** Record an object a worker wrote at its staged path (`<dir>/<loose path>`). */
   recordStaged(checksum: string, type: ObjectType): void {
     this.dirsMade.add(checksum.slice(0, 2));
-    this.staged.set(this.key(checksum, type), `${this.dir}/${loosePath(checksum, type, this.mode).slice('objects/'.length)}`);
+    this.staged.set(this.key(checksum, type), `${this.dir}/${this.stagedRel(checksum, type)}`);
   }
 
   /** Take an already-written temporary file (relative path) as the staged object. */
   async adopt(checksum: string, type: ObjectType, tmpRel: string): Promise<void> {
-    const rel = loosePath(checksum, type, this.mode).slice('objects/'.length);
-    await this.ensureDir(rel.slice(0, 2));
+    const rel = this.stagedRel(checksum, type);
+    await this.ensureDir(rel.slice(0, rel.lastIndexOf('/')));
     const path = `${this.dir}/${rel}`;
     await this.storage.rename(tmpRel, path);
     this.staged.set(this.key(checksum, type), path);
@@ -903,40 +980,73 @@ class Transaction {
     this.staged.set(this.key(checksum, ObjectType.FILE), path);
   }
 
-  /** Move every staged object into `objects/` (metadata after content, commits last). */
+  /**
+   * Move every staged object into `objects/` (content, then metadata, commits last). A staging
+   * `XX` directory (content objects only, see {@link Transaction.stagedRel}) whose `objects/XX`
+   * was absent when the transaction began — known under the exclusive lock, so nobody else can
+   * have created it — is renamed into place whole: one `rename` instead of one per object (a
+   * fresh repository's commit publishes thousands of objects through ≤ 256 renames). Its objects
+   * are complete and synced like the others, so a crash in between still leaves whole objects only.
+   */
   async publish(mode: RepoMode): Promise<void> {
     await this.flush();
-    const entries = [...this.staged.entries()].map(([k, path]) => {
-      const dot = k.lastIndexOf('.');
-      return { checksum: k.slice(0, dot), type: Number(k.slice(dot + 1)) as ObjectType, path };
-    });
-    const rank = (t: ObjectType) => (t === ObjectType.COMMIT ? 3 : isMeta(t) ? 2 : 1);
-    entries.sort((a, b) => rank(a.type) - rank(b.type));
+    // keys are `<checksum>.<type>`
+    const content: Array<[string, string]> = [];
+    const meta: Array<[string, string]> = [];
+    const commits: Array<[string, string]> = [];
+    for (const e of this.staged) {
+      const type = Number(e[0].slice(e[0].lastIndexOf('.') + 1)) as ObjectType;
+      (type === ObjectType.COMMIT ? commits : isMeta(type) ? meta : content).push(e);
+    }
     const made = new Set<string>();
     const node = this.storage instanceof NodeStorage;
-    for (const e of entries) {
-      const dest = loosePath(e.checksum, e.type, mode);
-      const sub = dest.slice(0, 'objects/xx'.length);
-      if (node) {
-        // synchronous: thousands of renames, each a thread-pool round trip with fs.promises
+    // prefixes whose staged content directory moved into objects/ whole
+    const moved = new Set<string>();
+    if (node && this.prefixes !== null) {
+      const prefixes = new Set<string>();
+      for (const [k] of content) if (this.prefixAbsent(k)) prefixes.add(k.slice(0, 2));
+      for (const xx of prefixes) {
+        try {
+          renameSync(this.storage.resolve(`${this.dir}/${xx}`), this.storage.resolve(`objects/${xx}`));
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code === 'EEXIST' || code === 'ENOTEMPTY') continue; // appeared after all: object by object
+          throw e;
+        }
+        moved.add(xx);
+        made.add(`objects/${xx}`);
+      }
+    }
+    for (const group of [content, meta, commits]) {
+      for (const [k, path] of group) {
+        if (group === content && moved.has(k.slice(0, 2))) continue;
+        const dot = k.lastIndexOf('.');
+        const dest = loosePath(k.slice(0, dot), Number(k.slice(dot + 1)) as ObjectType, mode);
+        const sub = dest.slice(0, 'objects/xx'.length);
+        if (node) {
+          // synchronous: thousands of renames, each a thread-pool round trip with fs.promises
+          if (!made.has(sub)) {
+            mkdirSync(this.storage.resolve(sub), { recursive: true, mode: 0o775 });
+            made.add(sub);
+          }
+          renameSync(this.storage.resolve(path), this.storage.resolve(dest));
+          continue;
+        }
         if (!made.has(sub)) {
-          mkdirSync(this.storage.resolve(sub), { recursive: true, mode: 0o775 });
+          await this.storage.mkdirp(sub);
           made.add(sub);
         }
-        renameSync(this.storage.resolve(e.path), this.storage.resolve(dest));
-        continue;
+        await this.storage.rename(path, dest);
       }
-      if (!made.has(sub)) {
-        await this.storage.mkdirp(sub);
-        made.add(sub);
-      }
-      await this.storage.rename(e.path, dest);
     }
     this.staged.clear();
   }
 
   async cleanup(): Promise<void> {
-    await this.storage.rmrf(this.dir);
+    // synchronous on Node storage: after a publish only empty directories are left, and each
+    // would cost a thread-pool round trip
+    if (this.storage instanceof NodeStorage) rmSync(this.storage.resolve(this.dir), { recursive: true, force: true });
+    else await this.storage.rmrf(this.dir);
   }
 }
 

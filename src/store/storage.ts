@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { promises as fsp, constants as fsc, createReadStream, open as openCb, mkdir as mkdirCb, openSync, fstatSync, readSync, closeSync, readdirSync, writeSync, fchmodSync, futimesSync, fsync, renameSync, linkSync, unlinkSync, mkdirSync } from 'node:fs';
+import { promises as fsp, constants as fsc, statfsSync, createReadStream, open as openCb, mkdir as mkdirCb, openSync, fstatSync, readSync, closeSync, readdirSync, writeSync, fchmodSync, futimesSync, fsync, renameSync, linkSync, unlinkSync, mkdirSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, sep } from 'node:path';
@@ -446,6 +446,9 @@ export class NodeStorage implements Storage {
   }
 }
 
+/** `statfs` types of filesystems without backing store: `TMPFS_MAGIC`, `RAMFS_MAGIC` (linux/magic.h). */
+const MEMORY_FILESYSTEMS = new Set([0x01021994, 0x858458f6]);
+
 /**
  * Flush the filesystem holding `dir` to disk. Node has no `syncfs(2)`; coreutils' `sync -f DIR`
  * is exactly that syscall, so use it when present and otherwise fsync the directory itself.
@@ -453,6 +456,12 @@ export class NodeStorage implements Storage {
  * `ostree_repo_commit_transaction()` in `src/libostree/ostree-repo-commit.c`.)
  */
 export async function syncFilesystem(dir: string): Promise<void> {
+  // A filesystem in memory (tmpfs, ramfs) has nothing to flush: skip the process spawn (≈ 10 ms).
+  try {
+    if (MEMORY_FILESYSTEMS.has(statfsSync(dir).type)) return;
+  } catch {
+    // no statfs: sync anyway
+  }
   const { spawn } = await import('node:child_process');
   const ok = await new Promise<boolean>((resolve) => {
     const p = spawn('sync', ['-f', dir], { stdio: 'ignore' });
@@ -500,8 +509,13 @@ let cachedUmask = -1;
  * setuid/setgid/sticky bits, or the process umask would mask some of its bits.
  */
 export function needsChmod(mode: number): boolean {
+  return (mode & 0o7000) !== 0 || (mode & 0o777 & processUmask()) !== 0;
+}
+
+/** The process umask (read once, see {@link needsChmod}). */
+export function processUmask(): number {
   if (cachedUmask < 0) cachedUmask = process.umask();
-  return (mode & 0o7000) !== 0 || (mode & 0o777 & cachedUmask) !== 0;
+  return cachedUmask;
 }
 
 /** Options of {@link writeNewFile}. */
@@ -531,6 +545,11 @@ const NEW_FILE_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL;
 export async function writeNewFile(full: string, data: Uint8Array, opts: NewFileOptions): Promise<void> {
   const fd = await new Promise<number>((resolve, reject) => openCb(full, NEW_FILE_FLAGS, opts.mode & 0o777, (e, fd) => (e ? reject(e) : resolve(fd))));
   fillNewFileSync(fd, full, data, opts);
+}
+
+/** {@link writeNewFile} with a synchronous `open` (for bursts of small files with nothing to overlap). */
+export function writeNewFileSync(full: string, data: Uint8Array, opts: NewFileOptions): void {
+  fillNewFileSync(openSync(full, NEW_FILE_FLAGS, opts.mode & 0o777), full, data, opts);
 }
 
 function fillNewFileSync(fd: number, full: string, data: Uint8Array, opts: NewFileOptions): void {

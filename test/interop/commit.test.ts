@@ -173,6 +173,41 @@ interopSuite('commit on the content workers equals ostree commit', ['ostree'], (
   }
 });
 
+interopSuite('commit of files the content workers stat themselves equals ostree commit', ['ostree'], () => {
+  // > 1 MiB, so most files reach the workers by path only (they fstat them and apply the rules);
+  // symlinks, a file above the whole-file limit (streamed in-thread) and odd modes on the way.
+  function mixedTree(dir: string): string {
+    const tree = join(dir, 'tree');
+    const spec: Parameters<typeof writeTree>[1] = {};
+    const modes = [0o644, 0o755, 0o600, 0o775, 0o700, 0o444, 0o711];
+    for (let i = 0; i < 300; i++) {
+      const c = new Uint8Array(5000 + i * 7).map((_, j) => ((j * 31) ^ i) & 0xff);
+      spec[`d${i % 9}/s${i % 4}/f${i}`] = { type: 'file', content: c, mode: modes[i % modes.length]! };
+      if (i % 50 === 0) spec[`d${i % 9}/l${i}`] = { type: 'symlink', target: `s${i % 4}/f${i}` };
+    }
+    spec['big/huge'] = { type: 'file', content: new Uint8Array(9 * 1024 * 1024).map((_, j) => j % 251), mode: 0o755 };
+    // above the batched-file limit: sent back and staged alone (twice the same content)
+    for (const n of ['mid1', 'mid2', 'mid3']) spec[`big/${n}`] = { type: 'file', content: new Uint8Array(700_000).map((_, j) => (j * 7) % 253), mode: n === 'mid3' ? 0o755 : 0o644 };
+    writeTree(tree, spec);
+    return tree;
+  }
+  const cases: Array<[RepoMode, string[], Omit<Parameters<typeof commit>[1], 'trees'>]> = [
+    ['archive', ['--mode-ro-executables'], { modeRoExecutables: true }],
+    ['archive', ['--canonical-permissions', '--owner-gid=0'], { canonicalPermissions: true, ownerGid: 0 }],
+    ['archive', ['--owner-uid=5', '--owner-gid=6'], { ownerUid: 5, ownerGid: 6 }],
+    ['bare-user-only', ['--mode-ro-executables'], { modeRoExecutables: true }],
+  ];
+  for (const [mode, theirArgs, ourOpts] of cases) {
+    it(`${mode} ${theirArgs.join(' ')}`, async () => {
+      const dir = tmpdir();
+      const tree = mixedTree(dir);
+      const { expected, actual, ours } = await both(mode, tree, theirArgs, ourOpts);
+      expect(actual).toBe(expected);
+      await ostree(ours, 'fsck');
+    });
+  }
+});
+
 interopSuite('commit --tree=tar= equals ostree', ['ostree', 'tar'], () => {
   it('a GNU tar and a gzip pax tar of a generated tree', async () => {
     const { run } = await import('./harness.js');

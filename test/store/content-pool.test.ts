@@ -1,9 +1,10 @@
 import { describe, it, expect, onTestFinished } from 'vitest';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, statSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, statSync, rmSync, existsSync, chmodSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
-import { stageContentOnWorker, type ContentBatchCommon, type ContentFileJob } from '../../src/store/content-pool.js';
+import { spawnSync } from 'node:child_process';
+import { regularHeaderLayouts, stageContentOnWorker, type ContentBatchCommon, type ContentFileJob, type ContentStatSpec } from '../../src/store/content-pool.js';
 
 type ContentJob = ContentBatchCommon & ContentFileJob;
 import { contentChecksum, encodeArchiveHeader, encodeContentHeader, type FileHeader } from '../../src/format/file-header.js';
@@ -95,5 +96,50 @@ describe('content workers', () => {
     const results = await stageContentOnWorker({ common, files: [f, { ...f, path: join(dir, 'missing') }, f, { ...f, size: 1 }] })!;
     expect(results.map((r) => r.state)).toEqual(['written', 'error', 'staged', 'changed']);
     expect(results[0]!.checksum).toBe(csum);
+  });
+  it('stat form: the worker fstats a path, applies the rules and fills the header templates', async () => {
+    const { dir, content } = setup();
+    const layouts = regularHeaderLayouts()!;
+    expect(layouts).not.toBeNull();
+    writeFileSync(join(dir, 'x'), content, { mode: 0o775 });
+    chmodSync(join(dir, 'x'), 0o775);
+    symlinkSync('f', join(dir, 'link'));
+    spawnSync('mkfifo', [join(dir, 'fifo')]); // a FIFO where a file was: reported, not waited on
+    const big = join(dir, 'big');
+    writeFileSync(big, new Uint8Array(70_000));
+    const common = (archive: boolean, rules: Partial<ContentStatSpec> = {}): ContentBatchCommon => ({
+      level: 6,
+      exact: false,
+      mtimeZero: !archive,
+      ext: archive ? '.filez' : '.file',
+      objectsDir: join(dir, 'objects'),
+      stagingDir: join(dir, archive ? 'staging' : 'staging-bare'),
+      absent: null,
+      stat: { uid: -1, gid: -1, roExecutables: false, canonical: false, maxPerms: archive ? -1 : 0o775, umask: process.umask(), limit: 60_000, hashLayout: layouts.hash, archiveLayout: archive ? layouts.archive : null, ...rules },
+    });
+    const own = statSync(join(dir, 'x'));
+    const hdr = (uid: number, gid: number, mode: number): FileHeader => ({ uid, gid, mode: 0o100000 | mode, rdev: 0, symlinkTarget: '', xattrs: [] });
+    // archive, uid/gid overridden, read-only executables: 0775 → 0555
+    let r = await stageContentOnWorker({ common: common(true, { uid: 7, gid: 8, roExecutables: true }), files: [join(dir, 'x'), join(dir, 'link'), big, join(dir, 'missing'), join(dir, 'fifo')] })!;
+    expect(r.map((x) => x.state)).toEqual(['written', 'changed', 'large', 'error', existsSync(join(dir, 'fifo')) ? 'changed' : 'error']);
+    expect(r[0]!.checksum).toBe(contentChecksum(hdr(7, 8, 0o555), content));
+    expect(r[0]!.size).toBe(content.length);
+    expect(r[2]!.size).toBe(70_000);
+    const stored = readFileSync(join(dir, 'staging', r[0]!.checksum.slice(0, 2), `${r[0]!.checksum.slice(2)}.filez`));
+    const ah = encodeArchiveHeader(hdr(7, 8, 0o555), content.length);
+    expect(stored.subarray(0, ah.length)).toEqual(Buffer.from(ah));
+    expect(new Uint8Array(inflateRawSync(stored.subarray(ah.length)))).toEqual(content);
+    // bare-user-only, canonical; the file's own ownership when not overridden
+    r = await stageContentOnWorker({ common: common(false, { canonical: true }), files: [join(dir, 'x')] })!;
+    expect(r[0]!.checksum).toBe(contentChecksum(hdr(0, 0, 0o755), content));
+    r = await stageContentOnWorker({ common: common(false), files: [join(dir, 'x')] })!;
+    expect(r[0]!.checksum).toBe(contentChecksum(hdr(own.uid, own.gid, 0o775), content));
+    const st = statSync(join(dir, 'staging-bare', r[0]!.checksum.slice(0, 2), `${r[0]!.checksum.slice(2)}.file`));
+    expect(st.mode & 0o7777).toBe(0o775);
+    expect(st.mtimeMs).toBe(0);
+    // permissions the repository does not allow are left to the caller
+    chmodSync(join(dir, 'x'), 0o4755);
+    r = await stageContentOnWorker({ common: common(false), files: [join(dir, 'x')] })!;
+    expect(r[0]!.state).toBe('changed');
   });
 });

@@ -99,4 +99,41 @@ describe('transaction staged writes', () => {
       done();
     }
   });
+  it('publishes whole staging directories for fresh prefixes and object by object into existing ones', async () => {
+    const { dir, done } = scratch();
+    try {
+      const repo = await Repo.init(join(dir, 'r'), { mode: 'bare-user-only' });
+      const enc = (s: string) => new TextEncoder().encode(s);
+      // first transaction: every prefix is fresh (objects/ is empty), metadata and content mixed
+      const first = await repo.transaction(async () => {
+        const files: string[] = [];
+        for (let i = 0; i < 300; i++) files.push(await repo.writeContent(reg(0o644), enc(`first ${i}\n`)));
+        const metas: string[] = [];
+        for (let i = 0; i < 50; i++) metas.push(await repo.writeMetadata(ObjectType.DIR_META, enc(`meta ${i}`)));
+        return { files, metas };
+      });
+      const objects = join(repo.path, 'objects');
+      for (const c of first.files) expect(lstatSync(join(objects, c.slice(0, 2), `${c.slice(2)}.file`)).isFile()).toBe(true);
+      for (const c of first.metas) expect(lstatSync(join(objects, c.slice(0, 2), `${c.slice(2)}.dirmeta`)).isFile()).toBe(true);
+      for (const xx of readdirSync(objects)) {
+        expect(xx).toMatch(/^[0-9a-f]{2}$/);
+        expect(lstatSync(join(objects, xx)).mode & 0o777).toBe(0o775 & ~process.umask());
+        // nothing but objects of this prefix (no staging leftovers)
+        for (const n of readdirSync(join(objects, xx))) expect(n).toMatch(/^[0-9a-f]{62}\.(file|dirmeta)$/);
+      }
+      const count = () => readdirSync(objects).reduce((n, xx) => n + readdirSync(join(objects, xx)).length, 0);
+      expect(count()).toBe(350);
+      // second transaction: most prefixes exist now, so their objects are renamed one by one
+      const second = await repo.transaction(async () => {
+        const files: string[] = [];
+        for (let i = 0; i < 300; i++) files.push(await repo.writeContent(reg(0o755), enc(`second ${i}\n`)));
+        return files;
+      });
+      for (const c of [...first.files, ...second]) expect(await repo.hasObject(c, ObjectType.FILE)).toBe(true);
+      expect(count()).toBe(650);
+      expect(readdirSync(join(repo.path, 'tmp')).filter((n) => n.startsWith('staging-'))).toEqual([]);
+    } finally {
+      done();
+    }
+  });
 });
