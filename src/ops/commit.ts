@@ -439,16 +439,21 @@ class CommitWriter {
           f.done(await this.addByLstat(f.path));
           continue;
         }
-        this.files++;
-        this.bytes += r.size;
-        if (this.generateSizes && !this.sizes.has(r.checksum)) {
-          if (r.stored !== null) this.sizes.set(r.checksum, { archived: r.stored, unpacked: r.size, type: ObjectType.FILE });
-          else this.sizeLater.set(r.checksum, r.size);
-        }
-        this.progress();
-        f.done(r.checksum);
+        f.done(this.recordOffloaded(r.checksum, r.size, r.stored));
       }
     });
+  }
+
+  /** Count a file a content worker staged (or found stored) and note its sizes; returns its checksum. */
+  private recordOffloaded(checksum: string, size: number, stored: number | null): string {
+    this.files++;
+    this.bytes += size;
+    if (this.generateSizes && !this.sizes.has(checksum)) {
+      if (stored !== null) this.sizes.set(checksum, { archived: stored, unpacked: size, type: ObjectType.FILE });
+      else this.sizeLater.set(checksum, size);
+    }
+    this.progress();
+    return checksum;
   }
 
   /** Write a file of the walk in-thread after `lstat`ing it (what a worker handed back). */
@@ -482,14 +487,7 @@ class CommitWriter {
           f.done(await this.contentInThread(f.header, f.path));
           continue;
         }
-        this.files++;
-        this.bytes += f.size;
-        if (this.generateSizes && !this.sizes.has(r.checksum)) {
-          if (r.stored !== null) this.sizes.set(r.checksum, { archived: r.stored, unpacked: f.size, type: ObjectType.FILE });
-          else this.sizeLater.set(r.checksum, f.size);
-        }
-        this.progress();
-        f.done(r.checksum);
+        f.done(this.recordOffloaded(r.checksum, f.size, r.stored));
       }
     });
   }
