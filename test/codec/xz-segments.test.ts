@@ -28,15 +28,25 @@ describe('xz segments', () => {
       expect(same(xz(['-d', '-c'], out), data), JSON.stringify(opts)).toBe(true);
       expect(same(xzDecompress(out), data), JSON.stringify(opts)).toBe(true);
       // first segment resets the dictionary (LZMA 0xE0 or uncompressed 0x01); later ones only the
-      // coder state (0xA0) or are uncompressed without a dictionary reset (0x02)
+      // coder state and restate the properties (0xC0) or are uncompressed without a dictionary reset (0x02)
       const c0 = control(parts[0]!);
       expect(c0 === 0x01 || (c0 & 0xe0) === 0xe0, `control ${c0.toString(16)}`).toBe(true);
       for (const p of parts.slice(1)) {
         const c = control(p);
-        expect(c === 0x02 || (c & 0xe0) === 0xa0, `control ${c.toString(16)}`).toBe(true);
+        expect(c === 0x02 || (c & 0xe0) === 0xc0, `control ${c.toString(16)}`).toBe(true);
       }
       expect(parts.at(-1)!.at(-1)).toBe(0); // the end marker (a marker inside would end decoding early)
     }
+  });
+  itXz('a segment after segments of uncompressed chunks only (incompressible data) still carries the properties', () => {
+    const input = concat(genRandom(150_000, 31), text.subarray(0, 100_000));
+    const opts: XzCompressOptions = { preset: 8, matchFinder: 'hc4', depth: 48 };
+    const { out, parts } = segmented(input, 75_000, opts);
+    expect(parts.length).toBe(4);
+    expect(parts[0]![0]).toBe(0x01); // the first segment is stored: no properties sent yet
+    expect(parts[1]![0]).toBe(0x02);
+    expect(same(xz(['-d', '-c'], out), input)).toBe(true);
+    expect(same(xzDecompress(out), input)).toBe(true);
   });
   itXz('a bounded preload still decodes, and costs little on repetitive data', () => {
     const opts: XzCompressOptions = { preset: 8, matchFinder: 'hc4', depth: 48 };

@@ -70,9 +70,10 @@ export function encodeLzma2(buf: Uint8Array, params: LzmaParams, mf?: MatchFinde
 /**
  * Encode `buf[start..]` as LZMA2 chunks that continue a stream whose decoder already holds
  * `buf[0..start)` in its dictionary: those bytes are only fed to the match finder, and the first
- * chunk resets the coder state but neither the dictionary nor the properties (control 0xA0, or an
- * uncompressed chunk without dictionary reset; xz-file-format.txt and liblzma/lzma/lzma2_decoder.c
- * for the control byte). With `start` 0 the first chunk resets everything, as {@link encodeLzma2}.
+ * LZMA chunk resets the coder state and restates the properties but keeps the dictionary (control
+ * 0xC0; an uncompressed chunk before it has no dictionary reset either, 0x02 — xz-file-format.txt
+ * and liblzma/lzma/lzma2_decoder.c for the control byte). The properties are restated because the
+ * segments before may hold only uncompressed chunks, which never set them. With `start` 0 the first chunk resets everything, as {@link encodeLzma2}.
  * No end marker follows unless `endMarker`; joining such segments in order (each but the last
  * without its marker) gives one valid LZMA2 stream of the whole input.
  */
@@ -191,7 +192,8 @@ class Lzma2Encoder {
     };
     let pos = from;
     let first = from === 0;
-    let needProps = from === 0;
+    // a later segment sends the properties again: the segments before it may hold no LZMA chunk
+    let needProps = true;
     let needStateReset = from > 0;
     const rc = this.rc;
     const props = (this.p.pb * 5 + this.p.lp) * 9 + this.p.lc;
