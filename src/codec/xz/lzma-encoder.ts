@@ -73,9 +73,10 @@ export function encodeLzma2(buf: Uint8Array, params: LzmaParams, mf?: MatchFinde
  * LZMA chunk resets the coder state and restates the properties but keeps the dictionary (control
  * 0xC0; an uncompressed chunk before it has no dictionary reset either, 0x02 — xz-file-format.txt
  * and liblzma/lzma/lzma2_decoder.c for the control byte). The properties are restated because the
- * segments before may hold only uncompressed chunks, which never set them. With `start` 0 the first chunk resets everything, as {@link encodeLzma2}.
- * No end marker follows unless `endMarker`; joining such segments in order (each but the last
- * without its marker) gives one valid LZMA2 stream of the whole input.
+ * segments before may hold only uncompressed chunks, which never set them. With `start` 0 the
+ * first chunk resets everything, as {@link encodeLzma2}. No end marker follows unless
+ * `endMarker`; joining such segments in order (each but the last without its marker) gives one
+ * valid LZMA2 stream of the whole input.
  */
 export function encodeLzma2Segment(buf: Uint8Array, start: number, params: LzmaParams, endMarker: boolean): Uint8Array {
   if (!Number.isInteger(start) || start < 0 || start >= buf.length) throw new RangeError('encodeLzma2Segment: start out of range');
