@@ -281,26 +281,14 @@ export class NodeStorage implements Storage {
     }
   }
 
-  /**
-   * {@link writeAtomic} of a small buffer with synchronous calls (as for reads, each promise call
-   * is a thread-pool round trip, and a small write is several of them); only the fsync, which can
-   * wait on the disk for long, goes to the thread pool. Same steps and cleanup as the general path.
-   */
+  /** See {@link Storage.writeAtomicGroup}: temporary files written and synced first, then renamed in order. */
   async writeAtomicGroup(files: ReadonlyArray<{ path: string; data: Uint8Array | null }>, opts: Pick<WriteOptions, 'fsync' | 'mode'> = {}): Promise<void> {
     const staged: Array<{ full: string; tmp: string; fd: number | null }> = [];
     const steps: Array<{ full: string; tmp: string | null }> = [];
     const cleanup = (): void => {
       for (const f of staged) {
-        try {
-          if (f.fd !== null) closeSync(f.fd);
-        } catch {
-          // already failing
-        }
-        try {
-          unlinkSync(f.tmp);
-        } catch {
-          // best effort
-        }
+        if (f.fd !== null) closeQuietly(f.fd);
+        unlinkQuietly(f.tmp);
       }
     };
     try {
@@ -315,12 +303,11 @@ export class NodeStorage implements Storage {
         const f = { full, tmp, fd: fd as number | null };
         staged.push(f);
         steps.push({ full, tmp });
-        let off = 0;
-        while (off < data.byteLength) off += writeSync(fd, data, off, data.byteLength - off);
+        writeAllSync(fd, data);
         if (opts.mode !== undefined) fchmodSync(fd, opts.mode);
       }
       // the syncs run side by side in the thread pool: one journal wait instead of one per file
-      if (opts.fsync) await Promise.all(staged.map((f) => new Promise<void>((res, rej) => fsync(f.fd!, (e) => (e ? rej(e) : res())))));
+      if (opts.fsync) await Promise.all(staged.map((f) => fsyncAsync(f.fd!)));
       for (const f of staged) {
         const fd = f.fd!;
         f.fd = null;
@@ -343,32 +330,25 @@ export class NodeStorage implements Storage {
         } else renameSync(st.tmp, st.full);
       } catch (e) {
         // the steps before `i` are done; the remaining temporary files are deleted
-        for (const f of steps.slice(i)) {
-          if (f.tmp === null) continue;
-          try {
-            unlinkSync(f.tmp);
-          } catch {
-            // best effort
-          }
-        }
+        for (const f of steps.slice(i)) if (f.tmp !== null) unlinkQuietly(f.tmp);
         throw e;
       }
     }
   }
 
+  /**
+   * {@link writeAtomic} of a small buffer with synchronous calls (as for reads, each promise call
+   * is a thread-pool round trip, and a small write is several of them); only the fsync, which can
+   * wait on the disk for long, goes to the thread pool. Same steps and cleanup as the general path.
+   */
   private async writeAtomicSmall(path: string, full: string, tmp: string, bytes: Uint8Array, opts: WriteOptions): Promise<void> {
     const fd = openTempBeside(tmp, full, opts.mode ?? 0o644);
     try {
-      let off = 0;
-      while (off < bytes.byteLength) off += writeSync(fd, bytes, off, bytes.byteLength - off);
+      writeAllSync(fd, bytes);
       if (opts.mode !== undefined) fchmodSync(fd, opts.mode);
-      if (opts.fsync) await new Promise<void>((res, rej) => fsync(fd, (e) => (e ? rej(e) : res())));
+      if (opts.fsync) await fsyncAsync(fd);
     } catch (e) {
-      try {
-        closeSync(fd);
-      } catch {
-        // already failing
-      }
+      closeQuietly(fd);
       unlinkQuietly(tmp);
       throw e;
     }
@@ -492,6 +472,26 @@ function openTempBeside(tmp: string, full: string, mode: number): number {
   }
 }
 
+/** Write all of `data` through `fd` (a write may be short). */
+function writeAllSync(fd: number, data: Uint8Array): void {
+  let off = 0;
+  while (off < data.byteLength) off += writeSync(fd, data, off, data.byteLength - off);
+}
+
+/** `fsync(fd)` on the thread pool. */
+function fsyncAsync(fd: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())));
+}
+
+/** `close`, ignoring errors (cleanup on a path that is already failing). */
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // nothing more can be done
+  }
+}
+
 /** `unlink`, ignoring every error (cleanup of a temporary file on a path that is already failing). */
 function unlinkQuietly(path: string): void {
   try {
@@ -554,8 +554,7 @@ export function writeNewFileSync(full: string, data: Uint8Array, opts: NewFileOp
 
 function fillNewFileSync(fd: number, full: string, data: Uint8Array, opts: NewFileOptions): void {
   try {
-    let off = 0;
-    while (off < data.byteLength) off += writeSync(fd, data, off, data.byteLength - off);
+    writeAllSync(fd, data);
     if (needsChmod(opts.mode)) fchmodSync(fd, opts.mode & 0o7777);
     if (opts.zeroTimes) futimesSync(fd, 0, 0);
   } catch (e) {
