@@ -14,7 +14,7 @@
  * @module
  */
 
-import { decode } from '../gvariant/index.js';
+import { decode, offsetWidth } from '../gvariant/index.js';
 import { OstreeError } from '../errors.js';
 import { asCorrupt, compareUtf8, corruptObject } from './bytes.js';
 import { bytesToHex, checksumToBytes, CHECKSUM_BYTE_LENGTH } from './checksum.js';
@@ -106,15 +106,10 @@ export function encodeDirtree(t: Dirtree): Uint8Array {
   return serializeDirtree(files, dirs);
 }
 
-/**
- * Serialized size and framing-offset width of a GVariant container with `body` bytes of content
- * and `n` framing offsets (GLib's `gvs_calculate_total_size()` / `gvs_get_offset_size()`).
- */
+/** Serialized size and framing-offset width of a GVariant container with `body` bytes of content and `n` framing offsets. */
 function framed(body: number, n: number): { total: number; width: number } {
-  if (n === 0) return { total: body, width: 0 };
-  if (body + n <= 0xff) return { total: body + n, width: 1 };
-  if (body + 2 * n <= 0xffff) return { total: body + 2 * n, width: 2 };
-  return { total: body + 4 * n, width: 4 };
+  const width = offsetWidth(body, n);
+  return { total: body + width * n, width };
 }
 
 function putOffset(out: Uint8Array, at: number, value: number, width: number): void {
@@ -187,7 +182,6 @@ function serializeDirtree(files: readonly DirtreeFile[], dirs: readonly DirtreeD
   putOffset(out, at, a1.total, outer.width);
   return out;
 }
-
 
 function csum(b: Uint8Array, name: string): string {
   if (b.length !== CHECKSUM_BYTE_LENGTH) throw corruptObject(KIND, `invalid checksum of length ${b.length} for ${JSON.stringify(name)}`);

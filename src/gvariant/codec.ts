@@ -67,8 +67,11 @@ function pad(align: number): void {
   }
 }
 
-/** Width of framing offsets for a container with `body` bytes and `n` offsets (GLib's rule). */
-function offsetWidth(body: number, n: number): number {
+/**
+ * Width of framing offsets for a container with `body` bytes and `n` offsets (GLib's rule,
+ * `gvs_get_offset_size()` / `gvs_calculate_total_size()`).
+ */
+export function offsetWidth(body: number, n: number): number {
   if (n === 0) return 0;
   if (body + n <= 0xff) return 1;
   if (body + 2 * n <= 0xffff) return 2;
