@@ -13,6 +13,8 @@
  * @module
  */
 import type { Config as PgpConfig, Key, KeyID, PrivateKey, PublicKey, PublicKeyPacket, Signature, SignaturePacket, Subkey } from 'openpgp';
+import { OstreeError } from '../errors.js';
+import type { SignatureCheck, Signer, Verifier, VerifyResult } from './types.js';
 
 let openpgpModule: Promise<typeof import('openpgp')> | null = null;
 
@@ -24,8 +26,6 @@ export function loadOpenpgp(): Promise<typeof import('openpgp')> {
   openpgpModule ??= import('openpgp');
   return openpgpModule;
 }
-import { OstreeError } from '../errors.js';
-import type { SignatureCheck, Signer, Verifier, VerifyResult } from './types.js';
 
 /** An OpenPGP public or secret key as OpenPGP.js represents it. */
 export type GpgKey = Key;
