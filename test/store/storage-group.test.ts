@@ -3,21 +3,17 @@
  * deleted) in order; a failure before the renames changes nothing and leaves no temporary files.
  */
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { scratch } from '../util/scratch.js';
 import { NodeStorage } from '../../src/store/storage.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-function scratch(): { dir: string; done: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'ostree-ts-group-'));
-  return { dir, done: () => rmSync(dir, { recursive: true, force: true }) };
-}
 
 describe('NodeStorage.writeAtomicGroup', () => {
   it('writes, replaces and deletes in one group, creating missing directories', async () => {
-    const { dir, done } = scratch();
+    const { dir, done } = scratch('group');
     try {
       writeFileSync(join(dir, 'a'), 'old a');
       writeFileSync(join(dir, 'gone'), 'x');
@@ -38,7 +34,7 @@ describe('NodeStorage.writeAtomicGroup', () => {
   });
 
   it('changes nothing when a file cannot be written', async () => {
-    const { dir, done } = scratch();
+    const { dir, done } = scratch('group');
     try {
       writeFileSync(join(dir, 'a'), 'old a');
       writeFileSync(join(dir, 'gone'), 'x');

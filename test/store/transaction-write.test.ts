@@ -4,23 +4,19 @@
  * bare-user-only files with exact modes and mtime 0, and the same for writes outside a transaction.
  */
 import { describe, expect, it } from 'vitest';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { scratch } from '../util/scratch.js';
 import { Repo } from '../../src/store/repo.js';
 import { ObjectType } from '../../src/format/object-type.js';
 import { contentChecksum, type FileHeader } from '../../src/format/file-header.js';
 
 const reg = (mode: number): FileHeader => ({ uid: 0, gid: 0, mode: 0o100000 | mode, rdev: 0, symlinkTarget: '', xattrs: [] });
 
-function scratch(): { dir: string; done: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'ostree-ts-txw-'));
-  return { dir, done: () => rmSync(dir, { recursive: true, force: true }) };
-}
 
 describe('transaction staged writes', () => {
   it('objects staged in bulk read back at once inside the transaction and land with exact modes, mtime 0', async () => {
-    const { dir, done } = scratch();
+    const { dir, done } = scratch('txw');
     try {
       const repo = await Repo.init(join(dir, 'r'), { mode: 'bare-user-only' });
       const objs = Array.from({ length: 100 }, (_, i) => ({ header: reg(i % 3 === 0 ? 0o775 : i % 3 === 1 ? 0o644 : 0o600), content: new TextEncoder().encode(`object ${i}\n`.repeat(i + 1)) }));
@@ -49,7 +45,7 @@ describe('transaction staged writes', () => {
   });
 
   it('a staged write that fails fails the transaction: nothing is published, no ref, staging removed', async () => {
-    const { dir, done } = scratch();
+    const { dir, done } = scratch('txw');
     try {
       const repo = await Repo.init(join(dir, 'r'), { mode: 'bare-user-only' });
       const header = reg(0o644);
@@ -80,7 +76,7 @@ describe('transaction staged writes', () => {
   });
 
   it('outside a transaction: atomic writes with exact modes whatever the umask, mtime 0, no temporaries left', async () => {
-    const { dir, done } = scratch();
+    const { dir, done } = scratch('txw');
     const old = process.umask(0o077);
     try {
       const repo = await Repo.init(join(dir, 'r'), { mode: 'bare-user-only' });
@@ -100,7 +96,7 @@ describe('transaction staged writes', () => {
     }
   });
   it('publishes whole staging directories for fresh prefixes and object by object into existing ones', async () => {
-    const { dir, done } = scratch();
+    const { dir, done } = scratch('txw');
     try {
       const repo = await Repo.init(join(dir, 'r'), { mode: 'bare-user-only' });
       const enc = (s: string) => new TextEncoder().encode(s);
