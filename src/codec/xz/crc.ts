@@ -41,9 +41,6 @@ export function crc32(data: Uint8Array, prev = 0): number {
 
 // ---- CRC64 (slicing by 8, in two 32-bit halves: no BigInt) -----------------------------------
 
-/** True when the host stores multi-byte integers little-endian (word loads in {@link crc64}). */
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
 /** lo/hi halves of the 8 slicing tables, table k at offset k*256. */
 const C64_LO = new Int32Array(8 * 256);
 const C64_HI = new Int32Array(8 * 256);
@@ -87,36 +84,11 @@ export function crc64(data: Uint8Array): Uint8Array {
   let i = 0;
   const L = C64_LO;
   const H = C64_HI;
-  if (LITTLE_ENDIAN && n >= 64) {
-    // Whole 32-bit words straight from the buffer: align the start byte by byte, then 8 bytes per
-    // step as two int32 loads (little-endian hosts only, where a word's low byte comes first).
-    const mis = (4 - ((data.byteOffset + i) & 3)) & 3;
-    for (; i < mis; i++) {
-      const idx = (lo ^ data[i]) & 0xff;
-      lo = ((lo >>> 8) | (hi << 24)) ^ L[idx];
-      hi = (hi >>> 8) ^ H[idx];
-    }
-    const words = new Int32Array(data.buffer, data.byteOffset + i, (n - i) >>> 3 << 1);
-    const nw = words.length;
-    for (let w = 0; w < nw; w += 2) {
-      const a = lo ^ words[w];
-      const b = hi ^ words[w + 1];
-      const i7 = 7 * 256 + (a & 0xff);
-      const i6 = 6 * 256 + ((a >>> 8) & 0xff);
-      const i5 = 5 * 256 + ((a >>> 16) & 0xff);
-      const i4 = 4 * 256 + (a >>> 24);
-      const i3 = 3 * 256 + (b & 0xff);
-      const i2 = 2 * 256 + ((b >>> 8) & 0xff);
-      const i1 = 256 + ((b >>> 16) & 0xff);
-      const i0 = b >>> 24;
-      lo = L[i7] ^ L[i6] ^ L[i5] ^ L[i4] ^ L[i3] ^ L[i2] ^ L[i1] ^ L[i0];
-      hi = H[i7] ^ H[i6] ^ H[i5] ^ H[i4] ^ H[i3] ^ H[i2] ^ H[i1] ^ H[i0];
-    }
-    i += nw << 2;
-  }
+  // 8 bytes per step, read as two little-endian words (DataView: any host, any alignment)
+  const dv = new DataView(data.buffer, data.byteOffset, n);
   for (; i + 8 <= n; i += 8) {
-    const a = lo ^ (data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24));
-    const b = hi ^ (data[i + 4] | (data[i + 5] << 8) | (data[i + 6] << 16) | (data[i + 7] << 24));
+    const a = lo ^ dv.getInt32(i, true);
+    const b = hi ^ dv.getInt32(i + 4, true);
     const i7 = 7 * 256 + (a & 0xff);
     const i6 = 6 * 256 + ((a >>> 8) & 0xff);
     const i5 = 5 * 256 + ((a >>> 16) & 0xff);
