@@ -218,11 +218,7 @@ export class Repo {
   /** True if the object is stored here, staged in the current transaction, or in the parent repo. */
   async hasObject(checksum: string, type: ObjectType): Promise<boolean> {
     validateChecksum(checksum);
-    if (this.tx?.has(checksum, type)) return true;
-    if (this.storage instanceof NodeStorage) {
-      // a synchronous lstat is a few µs; the promise API costs a thread-pool round trip per object
-      if (lstatExists(this.storage.resolve(this.objectPath(checksum, type)))) return true;
-    } else if (await this.storage.lstat(this.objectPath(checksum, type))) return true;
+    if (await this.hasObjectLocal(checksum, type)) return true;
     const parent = await this.parent();
     return parent ? parent.hasObject(checksum, type) : false;
   }
