@@ -983,9 +983,9 @@ class Transaction {
    * have created it — is renamed into place whole: one `rename` instead of one per object (a
    * fresh repository's commit publishes thousands of objects through ≤ 256 renames). Its objects
    * are complete and synced like the others, so a crash in between still leaves whole objects only.
+   * Called after {@link Transaction.flush} and the filesystem sync.
    */
   async publish(mode: RepoMode): Promise<void> {
-    await this.flush();
     // keys are `<checksum>.<type>`
     const content: Array<[string, string]> = [];
     const meta: Array<[string, string]> = [];
