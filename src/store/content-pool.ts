@@ -336,54 +336,59 @@ let layouts: { hash: HeaderLayout; archive: HeaderLayout } | null | undefined;
  */
 export function regularHeaderLayouts(): { hash: HeaderLayout; archive: HeaderLayout } | null {
   if (layouts !== undefined) return layouts;
-  const reg = (uid: number, gid: number, mode: number): FileHeader => ({ uid, gid, mode: 0o100000 | mode, rdev: 0, symlinkTarget: '', xattrs: [] });
-  const be32 = (n: number) => {
-    const b = Buffer.alloc(4);
-    b.writeUInt32BE(n >>> 0);
-    return b;
-  };
-  const find = (hay: Uint8Array, needle: Buffer) => {
-    const h = Buffer.from(hay.buffer, hay.byteOffset, hay.byteLength);
-    const at = h.indexOf(needle);
-    return at >= 0 && h.indexOf(needle, at + 1) < 0 ? at : -1;
-  };
-  const patch = (l: HeaderLayout, uid: number, gid: number, mode: number, size: number | null) => {
-    const b = Buffer.from(l.template);
-    b.writeUInt32BE(uid, l.uid);
-    b.writeUInt32BE(gid, l.gid);
-    b.writeUInt32BE(mode, l.mode);
-    if (size !== null) {
-      b.writeUInt32BE(Math.floor(size / 0x100000000), l.size);
-      b.writeUInt32BE(size >>> 0, l.size + 4);
-    }
-    return b;
-  };
-  const same = (a: Uint8Array, b: Uint8Array) => Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
   try {
-    layouts = probeLayouts(reg, be32, find, patch, same);
+    layouts = probeLayouts();
   } catch {
     layouts = null; // an encoder that rejects the probes: no stat form
   }
   return layouts;
 }
 
-function probeLayouts(
-  reg: (uid: number, gid: number, mode: number) => FileHeader,
-  be32: (n: number) => Buffer,
-  find: (hay: Uint8Array, needle: Buffer) => number,
-  patch: (l: HeaderLayout, uid: number, gid: number, mode: number, size: number | null) => Buffer,
-  same: (a: Uint8Array, b: Uint8Array) => boolean,
-): { hash: HeaderLayout; archive: HeaderLayout } | null {
-  const probe = reg(0x01020304, 0x05060708, 0o7654);
+const regularHeader = (uid: number, gid: number, mode: number): FileHeader => ({ uid, gid, mode: 0o100000 | mode, rdev: 0, symlinkTarget: '', xattrs: [] });
+
+function be32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n >>> 0);
+  return b;
+}
+
+/** Offset of the only occurrence of `needle` in `hay`, or -1 (absent or not unique). */
+function uniqueOffset(hay: Uint8Array, needle: Buffer): number {
+  const h = Buffer.from(hay.buffer, hay.byteOffset, hay.byteLength);
+  const at = h.indexOf(needle);
+  return at >= 0 && h.indexOf(needle, at + 1) < 0 ? at : -1;
+}
+
+/** `l`'s template with the fields set (what the worker's `patched` does). */
+function patchLayout(l: HeaderLayout, uid: number, gid: number, mode: number, size: number | null): Buffer {
+  const b = Buffer.from(l.template);
+  b.writeUInt32BE(uid, l.uid);
+  b.writeUInt32BE(gid, l.gid);
+  b.writeUInt32BE(mode, l.mode);
+  if (size !== null) {
+    b.writeUInt32BE(Math.floor(size / 0x100000000), l.size);
+    b.writeUInt32BE(size >>> 0, l.size + 4);
+  }
+  return b;
+}
+
+function probeLayouts(): { hash: HeaderLayout; archive: HeaderLayout } | null {
+  const probe = regularHeader(0x01020304, 0x05060708, 0o7654);
   const hp = encodeContentHeader(probe);
   const ap = encodeArchiveHeader(probe, 0x0a0b0c0d0e0f10);
-  const hash: HeaderLayout = { template: encodeContentHeader(reg(0, 0, 0o644)), uid: find(hp, be32(probe.uid)), gid: find(hp, be32(probe.gid)), mode: find(hp, be32(probe.mode)), size: -1 };
+  const hash: HeaderLayout = {
+    template: encodeContentHeader(regularHeader(0, 0, 0o644)),
+    uid: uniqueOffset(hp, be32(probe.uid)),
+    gid: uniqueOffset(hp, be32(probe.gid)),
+    mode: uniqueOffset(hp, be32(probe.mode)),
+    size: -1,
+  };
   const archive: HeaderLayout = {
-    template: encodeArchiveHeader(reg(0, 0, 0o644), 0),
-    uid: find(ap, be32(probe.uid)),
-    gid: find(ap, be32(probe.gid)),
-    mode: find(ap, be32(probe.mode)),
-    size: find(ap, Buffer.from([0, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10])),
+    template: encodeArchiveHeader(regularHeader(0, 0, 0o644), 0),
+    uid: uniqueOffset(ap, be32(probe.uid)),
+    gid: uniqueOffset(ap, be32(probe.gid)),
+    mode: uniqueOffset(ap, be32(probe.mode)),
+    size: uniqueOffset(ap, Buffer.from([0, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10])),
   };
   const found = [hash.uid, hash.gid, hash.mode, archive.uid, archive.gid, archive.mode, archive.size].every((o) => o >= 0);
   const checks: Array<[number, number, number, number]> = [
@@ -391,13 +396,14 @@ function probeLayouts(
     [1000, 100, 0o600, 12_345_678_901],
     [0xffffffff, 0xfffffffe, 0o7777, 2 ** 53 - 1],
   ];
+  const same = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0;
   return found &&
     hp.length === hash.template.length &&
     ap.length === archive.template.length &&
     checks.every(
       ([uid, gid, mode, size]) =>
-        same(patch(hash, uid, gid, 0o100000 | mode, null), encodeContentHeader(reg(uid, gid, mode))) &&
-        same(patch(archive, uid, gid, 0o100000 | mode, size), encodeArchiveHeader(reg(uid, gid, mode), size)),
+        same(patchLayout(hash, uid, gid, 0o100000 | mode, null), encodeContentHeader(regularHeader(uid, gid, mode))) &&
+        same(patchLayout(archive, uid, gid, 0o100000 | mode, size), encodeArchiveHeader(regularHeader(uid, gid, mode), size)),
     )
       ? { hash, archive }
       : null;
