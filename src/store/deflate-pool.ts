@@ -26,10 +26,14 @@ parentPort.on('message', (m) => {
 });
 `;
 
-/** Resolve pako's entry point from this module (works from ESM sources, ESM and CJS bundles). */
+/** `require` relative to this module (works from ESM sources, ESM and CJS bundles). */
+function requireHere(): NodeJS.Require {
+  return createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
+}
+
+/** Resolve pako's entry point from this module. */
 export function resolvePako(): string {
-  const anchor = typeof __filename === 'string' ? __filename : import.meta.url;
-  return createRequire(anchor).resolve('pako');
+  return requireHere().resolve('pako');
 }
 
 let pakoModule: typeof import('pako') | null = null;
@@ -39,10 +43,7 @@ let pakoModule: typeof import('pako') | null = null;
  * costs ≈ 10 ms of every process's start-up.
  */
 export function loadPako(): typeof import('pako') {
-  if (!pakoModule) {
-    const anchor = typeof __filename === 'string' ? __filename : import.meta.url;
-    pakoModule = createRequire(anchor)('pako') as typeof import('pako');
-  }
+  pakoModule ??= requireHere()('pako') as typeof import('pako');
   return pakoModule;
 }
 
