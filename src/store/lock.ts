@@ -178,7 +178,7 @@ async function lockWithPooledHolder(path: string, kind: 'exclusive' | 'shared', 
   }
   if (signal?.aborted) throw signal.reason;
   if (reply === null) {
-    // died before answering (perl without Fcntl, killed): use flock(1) this time
+    // died before answering (perl without Fcntl, killed): the caller uses flock(1) from now on
     return null;
   }
   if (reply !== 'L') {
