@@ -193,16 +193,8 @@ export class HttpFetcher implements RemoteFetcher {
         throw e;
       }
       if (r.keepAlive) this.idle.push(conn);
-      const { status } = r;
-      if ([301, 302, 303, 307, 308].includes(status) && r.location !== undefined) {
-        try {
-          return new URL(r.location, url);
-        } catch {
-          throw new OstreeError('FETCH_FAILED', `Bad redirect from ${url.href}`, { data: { url: url.href } });
-        }
-      }
-      if (status === 404 || status === 403 || status === 410) return null;
-      if (status < 200 || status >= 300) throw new OstreeError('FETCH_FAILED', `Server returned HTTP ${status} for ${url.href}`, { data: { url: url.href, status } });
+      const verdict = statusVerdict(url, r.status, r.location);
+      if (verdict !== 'body') return verdict;
       this.bytesTransferred += r.body!.byteLength;
       return r.body!;
     }
@@ -223,27 +215,17 @@ export class HttpFetcher implements RemoteFetcher {
         else resolve(value ?? null);
       };
       const req = mod.get(url, { agent, headers: { 'Accept-Encoding': 'identity', ...this.headers } }, (res) => {
-        const status = res.statusCode ?? 0;
-        if ([301, 302, 303, 307, 308].includes(status) && res.headers.location) {
+        let verdict: URL | null | 'body';
+        try {
+          verdict = statusVerdict(url, res.statusCode ?? 0, res.headers.location || undefined);
+        } catch (e) {
           res.resume();
-          let next: URL;
-          try {
-            next = new URL(res.headers.location, url);
-          } catch {
-            finish(new OstreeError('FETCH_FAILED', `Bad redirect from ${url.href}`, { data: { url: url.href } }));
-            return;
-          }
-          finish(null, next);
+          finish(e);
           return;
         }
-        if (status === 404 || status === 403 || status === 410) {
+        if (verdict !== 'body') {
           res.resume();
-          finish(null, null);
-          return;
-        }
-        if (status < 200 || status >= 300) {
-          res.resume();
-          finish(new OstreeError('FETCH_FAILED', `Server returned HTTP ${status} for ${url.href}`, { data: { url: url.href, status } }));
+          finish(null, verdict);
           return;
         }
         const declared = Number(res.headers['content-length'] ?? NaN);
@@ -646,6 +628,24 @@ interface Exchange {
   /** Partial chunk-size / CRLF / trailer line. */
   chunkLine: string;
   done: (err: unknown, value?: RawResponse) => void;
+}
+
+/**
+ * What a response's status says before its body: the redirect target (3xx with a `Location`),
+ * `null` for an absent object (404, 403, 410), `'body'` to read a 2xx body.
+ * @throws OstreeError `FETCH_FAILED` for a bad redirect or any other status
+ */
+function statusVerdict(url: URL, status: number, location: string | undefined): URL | null | 'body' {
+  if ([301, 302, 303, 307, 308].includes(status) && location !== undefined) {
+    try {
+      return new URL(location, url);
+    } catch {
+      throw new OstreeError('FETCH_FAILED', `Bad redirect from ${url.href}`, { data: { url: url.href } });
+    }
+  }
+  if (status === 404 || status === 403 || status === 410) return null;
+  if (status < 200 || status >= 300) throw new OstreeError('FETCH_FAILED', `Server returned HTTP ${status} for ${url.href}`, { data: { url: url.href, status } });
+  return 'body';
 }
 
 function tooLarge(url: string, size: number, max: number): OstreeError {
