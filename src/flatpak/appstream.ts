@@ -24,7 +24,6 @@
  *
  * @module
  */
-import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import pako from 'pako';
 import { OstreeError } from '../errors.js';
@@ -38,6 +37,7 @@ import { ghashOrderEntries } from '../format/ghash-order.js';
 import { ObjectType } from '../format/object-type.js';
 import { S_IFLNK, S_IFREG } from '../format/mode.js';
 import { contentChecksum, type FileHeader } from '../format/file-header.js';
+import { metadataChecksum } from '../format/checksums.js';
 import type { Repo } from '../store/repo.js';
 import { lockRepo } from '../store/lock.js';
 import { listAllRefs } from '../ops/summary.js';
@@ -104,7 +104,7 @@ function repoWriter(repo: Repo): TreeWriter {
 
 /** Checksums only: the same names {@link repoWriter} would store the objects under. */
 const dryWriter: TreeWriter = {
-  metadata: async (_type, bytes) => createHash('sha256').update(bytes).digest('hex'),
+  metadata: async (_type, bytes) => metadataChecksum(bytes),
   content: async (header, content) => contentChecksum(header, content),
 };
 

@@ -18,8 +18,8 @@
  *
  * @module
  */
-import { createHash } from 'node:crypto';
 import { OstreeError } from '../errors.js';
+import { sha256Hex } from '../format/checksums.js';
 import { xzDecompress } from '../codec/xz/index.js';
 import { bspatch } from '../codec/bspatch.js';
 import { bytesToHex } from '../format/checksum.js';
@@ -88,10 +88,6 @@ const DEFAULT_MAX_OBJECT = 1 << 30;
 
 function deltaCorrupt(message: string, data: Record<string, unknown> = {}, cause?: unknown): OstreeError {
   return new OstreeError('DELTA_CORRUPT', message, { data, cause });
-}
-
-function sha256Hex(b: Uint8Array): string {
-  return createHash('sha256').update(b).digest('hex');
 }
 
 /**

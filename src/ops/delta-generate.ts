@@ -25,11 +25,11 @@
  *
  * @module
  */
-import { createHash } from 'node:crypto';
 import { basename, dirname, resolve as resolvePath } from 'node:path';
 import { promisify } from 'node:util';
 import { inflateRaw } from 'node:zlib';
 import { OstreeError } from '../errors.js';
+import { sha256Hex } from '../format/checksums.js';
 import { compareRollsums, rollsumWorthwhile, type RollsumMatches } from '../codec/rollsum.js';
 import { bsdiff } from '../codec/bsdiff.js';
 import { checksumToBytes } from '../format/checksum.js';
@@ -146,10 +146,6 @@ interface Walk {
   objects: DeltaObject[];
   /** Content checksum → basenames in walk order. */
   basenames: Map<string, string[]>;
-}
-
-function sha256Hex(b: Uint8Array): string {
-  return createHash('sha256').update(b).digest('hex');
 }
 
 /** Depth-first walk of one commit's tree (no parents), recording content basenames. */

@@ -15,9 +15,9 @@
  *
  * @module
  */
-import { createHash } from 'node:crypto';
 import { createInflateRaw, inflateRawSync } from 'node:zlib';
 import { OstreeError } from '../errors.js';
+import { sha256Hex } from '../format/checksums.js';
 import { isChecksum } from '../format/checksum.js';
 import { ObjectType, loosePath, repoModeFromString } from '../format/object-type.js';
 import { decodeCommit, type Commit } from '../format/commit.js';
@@ -247,10 +247,6 @@ class RepoSource implements ObjectSource {
 
 function corrupt(checksum: string, why: string, cause?: unknown): OstreeError {
   return new OstreeError('CORRUPT_OBJECT', `Corrupted content object ${checksum}: ${why}`, { data: { checksum }, cause });
-}
-
-function sha256Hex(b: Uint8Array): string {
-  return createHash('sha256').update(b).digest('hex');
 }
 
 /**

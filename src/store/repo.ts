@@ -15,6 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import { promises as fsp, createReadStream, createWriteStream, lstatSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { OstreeError } from '../errors.js';
+import { sha256Hex } from '../format/checksums.js';
 import { isChecksum, validateChecksum } from '../format/checksum.js';
 import { ObjectType, isMeta, loosePath, parseLoosePath, repoModeFromString, repoModeToString } from '../format/object-type.js';
 import type { RepoMode } from '../format/object-type.js';
@@ -65,10 +66,6 @@ export interface TransactionStats {
   contentBytesWritten: number;
 }
 
-
-function sha256Hex(data: Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
-}
 
 /** The directories `ostree init` creates (`repo_create_at_internal()`). */
 const INIT_DIRS = ['objects', 'tmp', 'tmp/cache', 'extensions', 'state', 'refs', 'refs/heads', 'refs/mirrors', 'refs/remotes'];
