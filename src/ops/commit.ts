@@ -13,10 +13,10 @@
  *
  * @module
  */
-import { createHash } from 'node:crypto';
 import { promises as fsp, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { OstreeError } from '../errors.js';
+import { sha256Hex } from '../format/checksums.js';
 import { Variant } from '../gvariant/value.js';
 import { ObjectType } from '../format/object-type.js';
 import { encodeCommit, type Commit } from '../format/commit.js';
@@ -236,7 +236,7 @@ export function createContentChecksummer(): (header: FileHeader, content: Uint8A
   return (header, content) => {
     const bytes = headerBytes(header);
     if (!bytes) return contentChecksum(header, content);
-    return createHash('sha256').update(bytes).update(content).digest('hex');
+    return sha256Hex(bytes, content);
   };
 }
 
