@@ -156,32 +156,23 @@ function indexSizeHint(d: Uint8Array): number {
   const f = end - 12;
   if (f < 12 || d[f + 10] !== 0x59 || d[f + 11] !== 0x5a) return -1;
   const indexSize = (u32le(d, f + 4) + 1) * 4;
-  let pos = f - indexSize;
+  const pos = f - indexSize;
   if (pos < 12 || d[pos] !== 0) return -1;
   const checkId = d[f + 9] & 0x0f;
   const cSize = checkSize(checkId);
-  pos++;
+  const r = new Reader(d);
+  r.pos = pos + 1;
   let blocksSize = 0;
   let total = 0;
-  let count = -1;
-  for (let i = -1; i < 2 * count; i++) {
-    let v = 0;
-    let mul = 1;
-    for (let k = 0; ; k++) {
-      if (k === 9 || pos >= f) return -1;
-      const c = d[pos++];
-      v += (c & 0x7f) * mul;
-      if ((c & 0x80) === 0) break;
-      mul *= 128;
+  try {
+    const count = r.varint(f);
+    if (count > indexSize) return -1;
+    for (let i = 0; i < count; i++) {
+      blocksSize += Math.ceil(r.varint(f) / 4) * 4; // unpadded size
+      total += r.varint(f); // uncompressed size
     }
-    if (i < 0) {
-      count = v;
-      if (count > indexSize) return -1;
-    } else if (i & 1) {
-      total += v;
-    } else {
-      blocksSize += Math.ceil(v / 4) * 4;
-    }
+  } catch {
+    return -1; // a bad index: the decode proper reports it
   }
   // The stream must start at offset 0: header (12) + padded blocks + index + footer.
   if (12 + blocksSize + indexSize + 12 !== end || cSize < 0) return -1;
