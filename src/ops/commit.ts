@@ -330,6 +330,30 @@ class CommitWriter {
     return csum;
   }
 
+  /**
+   * Write the dirtree of a directory whose every file and subdirectory is known (a walk calls this
+   * as soon as its last file comes back from the workers, so the tree is written while they stage
+   * other files rather than after them). The checksum is computed now and kept as the tree's
+   * `cachedTreeChecksum` — which any later change clears — so that the parent and the final
+   * `writeTree` reuse it; the object is staged asynchronously ({@link CommitWriter.drain} awaits
+   * it). A subdirectory without a known checksum (left by an earlier tree of an overlay) leaves
+   * the directory to `writeTree`.
+   */
+  finishDir(tree: MutableTree): void {
+    const dirs: Array<{ name: string; tree: string; meta: string }> = [];
+    for (const [name, sub] of tree.dirs) {
+      if (sub.cachedTreeChecksum === null || sub.metaChecksum === null) return;
+      dirs.push({ name, tree: sub.cachedTreeChecksum, meta: sub.metaChecksum });
+    }
+    for (const csum of tree.files.values()) if (csum === '') return;
+    const bytes = dirtreeBytes(tree, dirs);
+    const csum = sha256Hex(bytes);
+    tree.cachedTreeChecksum = csum;
+    const written = this.repo.writeMetadata(ObjectType.DIR_TREE, bytes, csum).then(() => this.recordMetaSize(csum, bytes.byteLength, ObjectType.DIR_TREE));
+    written.catch(() => undefined); // surfaces through drain()
+    this.later.push(written);
+  }
+
   recordMetaSize(checksum: string, size: number, type: ObjectType): void {
     if (this.generateSizes && !this.sizes.has(checksum)) this.sizes.set(checksum, { archived: size, unpacked: size, type });
   }
@@ -524,9 +548,18 @@ function checkName(name: string, where: string): void {
  * of the commit's CPU time besides deflate. Compression stays asynchronous (thread pool / workers),
  * so the main thread reads and hashes while the other cores compress.
  */
-async function importDir(w: CommitWriter, absPath: string, st: Stats, tree: MutableTree): Promise<void> {
+async function importDir(w: CommitWriter, absPath: string, st: Stats, tree: MutableTree, onComplete?: () => void): Promise<void> {
   const m = w.modifier.apply(st.uid, st.gid, st.mode);
   tree.metaChecksum = await w.dirmeta(m.uid, m.gid, m.mode);
+  // Outstanding files and subdirectories, plus one for the walk itself: at zero the directory's
+  // dirtree is written (CommitWriter.finishDir) while the workers still stage other files.
+  let pending = 1;
+  const settle = (): void => {
+    if (--pending === 0) {
+      w.finishDir(tree);
+      onComplete?.();
+    }
+  };
   const ents = readdirSync(absPath, { encoding: 'buffer', withFileTypes: true });
   for (const ent of ents) {
     w.checkAbort();
@@ -541,13 +574,18 @@ async function importDir(w: CommitWriter, absPath: string, st: Stats, tree: Muta
     if (ent.isFile() && w.offloading) {
       // a regular file per readdir: the content worker stats, reads and writes it
       tree.replaceFile(name, ''); // placeholder: filled in when the object is written
-      const sent = w.addPath(child, (csum) => tree.files.set(name, csum));
+      pending++;
+      const sent = w.addPath(child, (csum) => {
+        tree.files.set(name, csum);
+        settle();
+      });
       if (sent) await sent;
       continue;
     }
     const cst = lstatSync(child);
     if (cst.isDirectory()) {
-      await importDir(w, child, cst, tree.ensureDir(name));
+      pending++;
+      await importDir(w, child, cst, tree.ensureDir(name), settle);
     } else if (cst.isFile() || cst.isSymbolicLink()) {
       const mm = w.modifier.apply(cst.uid, cst.gid, cst.mode);
       if (cst.isSymbolicLink()) {
@@ -557,12 +595,17 @@ async function importDir(w: CommitWriter, absPath: string, st: Stats, tree: Muta
       } else {
         const header: FileHeader = { uid: mm.uid, gid: mm.gid, mode: mm.mode, rdev: 0, symlinkTarget: '', xattrs: [] };
         tree.replaceFile(name, ''); // placeholder: filled in when the object is written
-        await w.addFile(header, child, cst.size, (csum) => tree.files.set(name, csum));
+        pending++;
+        await w.addFile(header, child, cst.size, (csum) => {
+          tree.files.set(name, csum);
+          settle();
+        });
       }
     } else {
       throw new OstreeError('INVALID_MODE', `Unsupported file type for ${child} (mode 0${cst.mode.toString(8)})`, { data: { path: child } });
     }
   }
+  settle();
 }
 
 async function importMemory(w: CommitWriter, node: MemDir, tree: MutableTree, path: string): Promise<void> {
@@ -622,11 +665,16 @@ async function writeTree(w: CommitWriter, tree: MutableTree, emptyMeta: () => Pr
     const r = await writeTree(w, sub, emptyMeta);
     dirs.push({ name, tree: r.tree, meta: r.meta });
   }
-  const files = [...tree.files].map(([name, checksum]) => ({ name, checksum }));
-  const bytes = encodeDirtree({ files, dirs });
+  const bytes = dirtreeBytes(tree, dirs);
   const csum = await w.repo.writeMetadata(ObjectType.DIR_TREE, bytes);
   w.recordMetaSize(csum, bytes.byteLength, ObjectType.DIR_TREE);
   return { tree: csum, meta };
+}
+
+/** The dirtree of `tree` with `dirs` as its subdirectories' checksums. */
+function dirtreeBytes(tree: MutableTree, dirs: Array<{ name: string; tree: string; meta: string }>): Uint8Array {
+  const files = [...tree.files].map(([name, checksum]) => ({ name, checksum }));
+  return encodeDirtree({ files, dirs });
 }
 
 /**
