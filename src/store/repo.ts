@@ -805,6 +805,14 @@ class Transaction {
   readonly stats: TransactionStats = { metadataTotal: 0, metadataWritten: 0, contentTotal: 0, contentWritten: 0, contentBytesWritten: 0 };
   readonly refs: Array<{ loc: RefLocation; checksum: string | null }> = [];
   private readonly staged = new Map<string, string>();
+  /**
+   * The same entries grouped for {@link Transaction.publish}: content by `XX` prefix (an absent
+   * prefix moves as one directory), metadata and commits in staging order. Kept as objects are
+   * staged, so that publishing thousands of objects does not parse every key again.
+   */
+  private readonly stagedContent = new Map<string, Array<[string, string]>>();
+  private readonly stagedMeta: Array<[string, string]> = [];
+  private readonly stagedCommits: Array<[string, string]> = [];
   /** Staged objects whose file is still being written (see stage()). */
   private readonly inflight = new Map<string, Promise<void>>();
   private writeFailure: { e: unknown } | null = null;
@@ -864,6 +872,21 @@ class Transaction {
     return `${checksum}.${type}`;
   }
 
+  /** Record a staged object (`key` = {@link Transaction.key}) at `path`. */
+  private put(key: string, checksum: string, type: ObjectType, path: string): void {
+    const again = this.staged.has(key); // the same object staged twice: same path, listed once
+    this.staged.set(key, path);
+    if (again) return;
+    if (type === ObjectType.COMMIT) this.stagedCommits.push([key, path]);
+    else if (isMeta(type)) this.stagedMeta.push([key, path]);
+    else {
+      const xx = checksum.slice(0, 2);
+      const list = this.stagedContent.get(xx);
+      if (list) list.push([key, path]);
+      else this.stagedContent.set(xx, [[key, path]]);
+    }
+  }
+
   has(checksum: string, type: ObjectType): boolean {
     return this.staged.has(this.key(checksum, type));
   }
@@ -892,7 +915,7 @@ class Transaction {
     const full = this.storage.resolve(path);
     if (this.syncMetadata && isMeta(type) && this.storage instanceof NodeStorage) {
       writeNewFileSync(full, bytes, { mode, zeroTimes: false });
-      this.staged.set(key, path);
+      this.put(key, checksum, type, path);
       return true;
     }
     // open(O_CREAT|O_EXCL) on the thread pool, then write + fchmod/futimes through the descriptor +
@@ -914,7 +937,7 @@ class Transaction {
         this.writeFailure ??= { e };
       },
     );
-    this.staged.set(key, path);
+    this.put(key, checksum, type, path);
     this.inflight.set(key, p);
     while (this.inflight.size >= MAX_INFLIGHT) await Promise.race(this.inflight.values());
     this.throwIfWriteFailed();
@@ -951,7 +974,7 @@ class Transaction {
   /** Record an object a worker wrote at its staged path (`<dir>/<loose path>`). */
   recordStaged(checksum: string, type: ObjectType): void {
     this.dirsMade.add(checksum.slice(0, 2));
-    this.staged.set(this.key(checksum, type), `${this.dir}/${this.stagedRel(checksum, type)}`);
+    this.put(this.key(checksum, type), checksum, type, `${this.dir}/${this.stagedRel(checksum, type)}`);
   }
 
   /** Take an already-written temporary file (relative path) as the staged object. */
@@ -960,7 +983,7 @@ class Transaction {
     await this.ensureDir(rel.slice(0, rel.lastIndexOf('/')));
     const path = `${this.dir}/${rel}`;
     await this.storage.rename(tmpRel, path);
-    this.staged.set(this.key(checksum, type), path);
+    this.put(this.key(checksum, type), checksum, type, path);
   }
 
   async stageSymlink(checksum: string, target: string): Promise<void> {
@@ -970,7 +993,7 @@ class Transaction {
     const full = this.storage.resolve(path);
     await fsp.symlink(target, full);
     await fsp.lutimes(full, 0, 0).catch(() => undefined);
-    this.staged.set(this.key(checksum, ObjectType.FILE), path);
+    this.put(this.key(checksum, ObjectType.FILE), checksum, ObjectType.FILE, path);
   }
 
   /**
@@ -983,55 +1006,46 @@ class Transaction {
    * Called after {@link Transaction.flush} and the filesystem sync.
    */
   async publish(mode: RepoMode): Promise<void> {
-    // keys are `<checksum>.<type>`
-    const content: Array<[string, string]> = [];
-    const meta: Array<[string, string]> = [];
-    const commits: Array<[string, string]> = [];
-    for (const e of this.staged) {
-      const type = Number(e[0].slice(e[0].lastIndexOf('.') + 1)) as ObjectType;
-      (type === ObjectType.COMMIT ? commits : isMeta(type) ? meta : content).push(e);
-    }
     const made = new Set<string>();
     const node = this.storage instanceof NodeStorage;
-    // prefixes whose staged content directory moved into objects/ whole
-    const moved = new Set<string>();
-    if (node && this.prefixes !== null) {
-      const prefixes = new Set<string>();
-      for (const [k] of content) if (this.prefixAbsent(k)) prefixes.add(k.slice(0, 2));
-      for (const xx of prefixes) {
-        try {
-          renameSync(this.storage.resolve(`${this.dir}/${xx}`), this.storage.resolve(`objects/${xx}`));
-        } catch (e) {
-          const code = (e as NodeJS.ErrnoException).code;
-          if (code === 'EEXIST' || code === 'ENOTEMPTY') continue; // appeared after all: object by object
-          throw e;
-        }
-        moved.add(xx);
-        made.add(`objects/${xx}`);
-      }
-    }
-    for (const group of [content, meta, commits]) {
-      for (const [k, path] of group) {
-        if (group === content && moved.has(k.slice(0, 2))) continue;
-        const dot = k.lastIndexOf('.');
-        const dest = loosePath(k.slice(0, dot), Number(k.slice(dot + 1)) as ObjectType, mode);
-        const sub = dest.slice(0, 'objects/xx'.length);
-        if (node) {
-          // synchronous: thousands of renames, each a thread-pool round trip with fs.promises
-          if (!made.has(sub)) {
-            mkdirSync(this.storage.resolve(sub), { recursive: true, mode: 0o775 });
-            made.add(sub);
-          }
-          renameSync(this.storage.resolve(path), this.storage.resolve(dest));
-          continue;
-        }
+    const moveOne = async ([k, path]: [string, string]): Promise<void> => {
+      const dot = k.lastIndexOf('.');
+      const dest = loosePath(k.slice(0, dot), Number(k.slice(dot + 1)) as ObjectType, mode);
+      const sub = dest.slice(0, 'objects/xx'.length);
+      if (node) {
+        // synchronous: thousands of renames, each a thread-pool round trip with fs.promises
         if (!made.has(sub)) {
-          await this.storage.mkdirp(sub);
+          mkdirSync(this.storage.resolve(sub), { recursive: true, mode: 0o775 });
           made.add(sub);
         }
-        await this.storage.rename(path, dest);
+        renameSync(this.storage.resolve(path), this.storage.resolve(dest));
+        return;
       }
+      if (!made.has(sub)) {
+        await this.storage.mkdirp(sub);
+        made.add(sub);
+      }
+      await this.storage.rename(path, dest);
+    };
+    for (const [xx, list] of this.stagedContent) {
+      if (node && this.prefixes !== null && !this.prefixes.has(xx)) {
+        try {
+          renameSync(this.storage.resolve(`${this.dir}/${xx}`), this.storage.resolve(`objects/${xx}`));
+          made.add(`objects/${xx}`);
+          continue;
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code !== 'EEXIST' && code !== 'ENOTEMPTY') throw e;
+          // appeared after all: object by object
+        }
+      }
+      for (const e of list) await moveOne(e);
     }
+    for (const e of this.stagedMeta) await moveOne(e);
+    for (const e of this.stagedCommits) await moveOne(e);
+    this.stagedContent.clear();
+    this.stagedMeta.length = 0;
+    this.stagedCommits.length = 0;
     this.staged.clear();
   }
 
