@@ -265,6 +265,13 @@ const SMALL_DELTA_BYTES = 32 * 1024 * 1024;
 /** Input bytes (old + new) of modified-file pairs handed to the worker pool for rollsum/bsdiff. */
 const EARLY_BSDIFF_BYTES = 64 * 1024 * 1024;
 
+/**
+ * Bytes of modified-file contents (old + new) kept from the rollsum/bsdiff decisions for the part
+ * assembly, so that those files are not read and inflated twice (on the benchmark's from→to delta
+ * the second pass spent ≈ 100 ms of main-thread CPU inflating them again).
+ */
+const PAIR_CACHE_BYTES = 32 * 1024 * 1024;
+
 /** Objects read ahead of the one being processed (inflation runs on libuv's pool meanwhile). */
 const READ_AHEAD = 8;
 
@@ -561,6 +568,9 @@ async function generateWithPool(
   // EARLY_BSDIFF_BYTES, beyond that the check runs here and bsdiff when the part is assembled.
   // Decisions are applied in `pairs` order, so the result does not depend on timing.
   const decisions: Array<{ toCsum: string; fromCsum: string; sizes: number; result: SimilarResult | Promise<SimilarResult> }> = [];
+  // contents read here and used again when the part is assembled (see PAIR_CACHE_BYTES)
+  const pairCache = new Map<string, { old: Content | null; new: Content }>();
+  let cachedBytes = 0;
   try {
     for await (const [toCsum, [oldC, newC]] of readAhead(pairs, readPair)) {
       const fromCsum = modified.get(toCsum)!;
@@ -568,6 +578,10 @@ async function generateWithPool(
       const a = oldC.content;
       const b = newC.content;
       const sizes = a.length + b.length;
+      if (cachedBytes + sizes <= PAIR_CACHE_BYTES) {
+        pairCache.set(toCsum, { old: oldC, new: newC });
+        cachedBytes += sizes;
+      }
       const allowBsdiff = useBsdiff && sizes <= maxBsdiff;
       if (pool.parallel > 0 && earlyBytes + sizes <= EARLY_BSDIFF_BYTES) {
         earlyBytes += sizes;
@@ -584,11 +598,18 @@ async function generateWithPool(
   }
   for (const d of decisions) {
     const r = await d.result;
+    const cached = pairCache.get(d.toCsum);
     if (r.matches) {
       rollsums.set(d.toCsum, { from: d.fromCsum, matches: r.matches });
+      if (cached) cached.old = null; // a rollsum object copies from the old file by reference
     } else if (useBsdiff && d.sizes <= maxBsdiff) {
       bsdiffs.set(d.toCsum, d.fromCsum);
-      if (r.patch) earlyPatches.set(d.toCsum, Promise.resolve(r.patch));
+      if (r.patch) {
+        earlyPatches.set(d.toCsum, Promise.resolve(r.patch));
+        if (cached) cached.old = null;
+      }
+    } else {
+      pairCache.delete(d.toCsum); // emitted whole later, read then
     }
   }
 
@@ -645,7 +666,12 @@ async function generateWithPool(
       current.ops.spliceMetadata(bytes.length, at);
     }
     // rollsum
-    for await (const [[toCsum, r], c] of readAhead([...rollsums], ([t]) => readContentForDelta(repo, t))) {
+    const cachedNew = (t: string): Promise<Content> => {
+      const hit = pairCache.get(t)?.new;
+      return hit ? Promise.resolve(hit) : readContentForDelta(repo, t);
+    };
+    for await (const [[toCsum, r], c] of readAhead([...rollsums], ([t]) => cachedNew(t))) {
+      pairCache.delete(toCsum);
       signal?.throwIfAborted();
       if (current.objects.length > 0 && current.blobLength > maxChunk) await finish();
       const data = c.content;
@@ -679,8 +705,11 @@ async function generateWithPool(
       counts.rollsum++;
     }
     // bsdiff
-    const readBsdiffPair = async ([t, f]: [string, string]) =>
-      Promise.all([earlyPatches.has(t) ? null : readContentForDelta(repo, f), readContentForDelta(repo, t)]);
+    const readBsdiffPair = async ([t, f]: [string, string]) => {
+      const hit = pairCache.get(t);
+      pairCache.delete(t);
+      return Promise.all([earlyPatches.has(t) ? null : (hit?.old ?? readContentForDelta(repo, f)), hit ? hit.new : readContentForDelta(repo, t)]);
+    };
     for await (const [[toCsum, fromCsum], [oldC, c]] of readAhead([...bsdiffs], readBsdiffPair)) {
       signal?.throwIfAborted();
       if (current.objects.length > 0 && current.blobLength > maxChunk) await finish();
