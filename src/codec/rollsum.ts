@@ -61,12 +61,18 @@ function fullWindowBoundaries(buf: Uint8Array): Int32Array {
   let s1 = S1_INIT;
   let s2 = S2_INIT;
   const n = buf.length;
-  for (let q = 0; q < n; q++) {
-    const add = buf[q];
-    const drop = q >= BUP_WINDOW_SIZE ? buf[q - BUP_WINDOW_SIZE] : 0;
-    s1 = (s1 + add - drop) | 0;
-    s2 = (s2 + s1 - BUP_WINDOW_SIZE * (drop + ROLLSUM_CHAR_OFFSET)) | 0;
-    if (q >= BUP_WINDOW_SIZE - 1 && (s2 & BLOB_MASK) === BLOB_MASK) {
+  // the first window: nothing drops out yet, and only its last byte can signal
+  const head = n < BUP_WINDOW_SIZE ? n : BUP_WINDOW_SIZE;
+  for (let q = 0; q < head; q++) {
+    s1 = (s1 + buf[q]) | 0;
+    s2 = (s2 + s1 - BUP_WINDOW_SIZE * ROLLSUM_CHAR_OFFSET) | 0;
+  }
+  if (head === BUP_WINDOW_SIZE && (s2 & BLOB_MASK) === BLOB_MASK) hits[nhits++] = BUP_WINDOW_SIZE - 1;
+  for (let q = BUP_WINDOW_SIZE; q < n; q++) {
+    const drop = buf[q - BUP_WINDOW_SIZE];
+    s1 = (s1 + buf[q] - drop) | 0;
+    s2 = (s2 + s1 - ((drop + ROLLSUM_CHAR_OFFSET) << 6)) | 0; // BUP_WINDOW_SIZE = 64
+    if ((s2 & BLOB_MASK) === BLOB_MASK) {
       if (nhits === hits.length) {
         const grown = new Int32Array(hits.length * 2);
         grown.set(hits);
@@ -181,6 +187,10 @@ export interface RollsumMatches {
 }
 
 function rangesEqual(a: Uint8Array, aOff: number, b: Uint8Array, bOff: number, len: number): boolean {
+  if (len >= 64) {
+    // memcmp for chunks (typically KiBs long)
+    return Buffer.compare(a.subarray(aOff, aOff + len), b.subarray(bOff, bOff + len)) === 0;
+  }
   for (let i = 0; i < len; i++) if (a[aOff + i] !== b[bOff + i]) return false;
   return true;
 }
