@@ -346,6 +346,26 @@ function fuzzyKeys(names: readonly string[]): string[] {
 }
 
 /**
+ * The old objects (checksum → basenames) that {@link computeSimilarObjects} could pair with a new
+ * file of `newNames`: those sharing a basename, or the part of one before its first dot, with a new
+ * file. Dropping the others keeps the size order of the rest, so the pairing is the same — and they
+ * need not be read to learn their sizes.
+ */
+export function similarCandidates(newNames: Iterable<readonly string[]>, old: ReadonlyMap<string, readonly string[]>): Array<[string, string[]]> {
+  const names = new Set<string>();
+  const keys = new Set<string>();
+  for (const list of newNames) {
+    for (const n of list) names.add(n);
+    for (const k of fuzzyKeys(list)) keys.add(k);
+  }
+  const out: Array<[string, string[]]> = [];
+  for (const [csum, list] of old) {
+    if (list.some((n) => names.has(n)) || fuzzyKeys(list).some((k) => keys.has(k))) out.push([csum, [...list]]);
+  }
+  return out;
+}
+
+/**
  * `_ostree_delta_compute_similar_objects()`: map new regular file → similar old one. Both lists are
  * sorted by size (ties by checksum, where ostree's qsort order is unspecified).
  *
@@ -524,15 +544,17 @@ async function generateWithPool(
   // 2. similar files
   let modified = new Map<string, string>();
   if (fromWalk) {
+    const newSet = new Set(newRegular);
+    // only old objects that could be paired are read and sized (≈ 300 of 3 900 on the benchmark)
+    const olds = similarCandidates([...toWalk.basenames].filter(([c]) => newSet.has(c)).map(([, names]) => names), fromWalk.basenames);
     const fromSizes: SizeName[] = [];
-    const unknown = [...fromWalk.basenames.keys()].filter((c) => !info.has(c));
+    const unknown = olds.map(([c]) => c).filter((c) => !info.has(c));
     const fromInfos = await mapLimit(unknown, 16, (c) => contentInfo(repo, c));
     unknown.forEach((c, i) => info.set(c, fromInfos[i]!));
-    for (const [csum, names] of fromWalk.basenames) {
+    for (const [csum, names] of olds) {
       const ci = info.get(csum)!;
       if (!ci.symlink) fromSizes.push({ checksum: csum, size: ci.size, names });
     }
-    const newSet = new Set(newRegular);
     const toSizes: SizeName[] = [];
     for (const [csum, names] of toWalk.basenames) {
       if (newSet.has(csum)) toSizes.push({ checksum: csum, size: info.get(csum)!.size, names });
