@@ -4,18 +4,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import { computeSimilarObjects, similarCandidates } from '../../src/ops/delta-generate.js';
-
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
+import { xorshift32 } from '../util/prng.js';
 
 const STEMS = ['libfoo', 'libbar', 'app', 'data', 'icon', 'README', 'x', ''];
 const EXTS = ['', '.so', '.so.1', '.so.1.2', '.txt', '.xz', '.bz2', '.png', '.'];
@@ -25,7 +14,7 @@ describe('similar-file pairing', () => {
     let pairs = 0;
     let dropped = 0;
     for (let seed = 1; seed <= 200; seed++) {
-      const next = rng(seed);
+      const next = xorshift32(seed);
       const name = () => STEMS[next() % STEMS.length]! + EXTS[next() % EXTS.length]! + (next() % 4 === 0 ? String(next() % 3) : '');
       const names = () => Array.from({ length: 1 + (next() % 3) }, name).filter((n) => n !== '');
       const size = () => (next() % 5 === 0 ? 0 : 1000 + (next() % 400));
