@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { crc32 } from 'node:zlib';
 
 /** Rolling window size (`BUP_WINDOWSIZE` = 1 << (7 − 1), `bupsplit.h`). */
 export const BUP_WINDOW_SIZE = 64;
@@ -84,27 +85,20 @@ function fullWindowBoundaries(buf: Uint8Array): Int32Array {
   return hits.subarray(0, nhits);
 }
 
-const CRC_TABLE = /* @__PURE__ */ (() => {
-  const t = new Uint32Array(256);
-  for (let i = 0; i < 256; i++) {
-    let c = i;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[i] = c >>> 0;
-  }
-  return t;
-})();
-
 /**
- * zlib CRC-32 of `buf[0, len)` for every `len` in `[0, min(buf.length, ROLLSUM_BLOB_MAX)]` (entry
- * `len`), i.e. every key the buggy chunker can produce.
+ * zlib CRC-32 of `buf[0, len)` for each distinct `len` of `lengths` (all ≤ `buf.length`): the keys
+ * the buggy chunker produces. The prefixes are extended in increasing order with `zlib.crc32`'s
+ * running value, so the file's first 32 KiB at most are read once, natively.
  */
-function prefixCrcs(buf: Uint8Array): Uint32Array {
-  const n = Math.min(buf.length, ROLLSUM_BLOB_MAX);
-  const out = new Uint32Array(n + 1);
-  let c = 0xffffffff;
-  for (let i = 0; i < n; i++) {
-    c = CRC_TABLE[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
-    out[i + 1] = (c ^ 0xffffffff) >>> 0;
+function prefixCrcs(buf: Uint8Array, lengths: readonly number[]): Map<number, number> {
+  const sorted = [...new Set(lengths)].sort((a, b) => a - b);
+  const out = new Map<number, number>();
+  let crc = 0;
+  let at = 0;
+  for (const len of sorted) {
+    crc = crc32(buf.subarray(at, len), crc);
+    at = len;
+    out.set(len, crc);
   }
   return out;
 }
@@ -131,7 +125,8 @@ export function rollsumChunks(data: Uint8Array): RollsumChunk[] {
   const chunks: RollsumChunk[] = [];
   if (n === 0) return chunks;
   const hits = fullWindowBoundaries(data);
-  const crcs = prefixCrcs(data);
+  const offsets: number[] = [];
+  const lengths: number[] = [];
   let h = 0; // index of the first full-window hit not yet ruled out
   let start = 0;
   let noMoreBoundaries = false;
@@ -156,9 +151,12 @@ export function rollsumChunks(data: Uint8Array): RollsumChunk[] {
         len = ROLLSUM_BLOB_MAX;
       }
     }
-    chunks.push({ offset: start, length: len, key: crcs[len] });
+    offsets.push(start);
+    lengths.push(len);
     start += len;
   }
+  const crcs = prefixCrcs(data, lengths);
+  for (let i = 0; i < offsets.length; i++) chunks.push({ offset: offsets[i]!, length: lengths[i]!, key: crcs.get(lengths[i]!)! });
   return chunks;
 }
 
