@@ -858,12 +858,17 @@ async function pullTree(ctx: PullContext, rootTree: string, rootMeta: string): P
   // the others keep every request slot of the fetcher busy
   const pool = new Pool(2 * Math.max(1, opts.concurrency ?? 8));
   const seen = new Set<string>();
+  // Each object is checked once (`seen`), before this walk writes it: an object whose
+  // `objects/XX` did not exist when the walk began is absent without an lstat (a fresh repository).
+  const absent = await repo.absentObjectPrefixes();
+  const have = (csum: string, type: ObjectType): Promise<boolean> =>
+    absent?.has(csum.slice(0, 2)) ? Promise.resolve(false) : repo.hasObject(csum, type);
   const visitMeta = (csum: string) => {
     const key = `${csum}.m`;
     if (seen.has(key)) return;
     seen.add(key);
     pool.add(async () => {
-      if (await repo.hasObject(csum, ObjectType.DIR_META)) return;
+      if (await have(csum, ObjectType.DIR_META)) return;
       ctx.pending++;
       await fetchMetadata(ctx, ObjectType.DIR_META, csum);
     });
@@ -873,7 +878,7 @@ async function pullTree(ctx: PullContext, rootTree: string, rootMeta: string): P
     if (seen.has(key)) return;
     seen.add(key);
     pool.add(async () => {
-      if (await repo.hasObject(csum, ObjectType.FILE)) return;
+      if (await have(csum, ObjectType.FILE)) return;
       ctx.pending++;
       await fetchContent(ctx, csum);
     });

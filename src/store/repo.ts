@@ -341,6 +341,26 @@ export class Repo {
     throw new OstreeError('OBJECT_NOT_FOUND', `No such content object ${checksum}`, { data: { checksum } });
   }
 
+  /**
+   * The object directories (`objects/XX`, two lowercase hex digits) absent from this repository
+   * right now, or `null` when that cannot tell whether an object is here (a parent repository is
+   * configured, or the transaction has staged objects). An object under such a prefix is absent —
+   * until somebody writes one there, so a caller uses the snapshot for objects it has not written
+   * itself since; a bulk fetch then needs no `lstat` per object in a fresh repository.
+   */
+  async absentObjectPrefixes(): Promise<ReadonlySet<string> | null> {
+    if ((await this.parent()) !== null || (this.tx?.count ?? 0) > 0) return null;
+    const ents = await this.storage.list('objects');
+    if (ents === null) return null;
+    const present = new Set(ents.map((e) => e.name));
+    const absent = new Set<string>();
+    for (let i = 0; i < 256; i++) {
+      const xx = i.toString(16).padStart(2, '0');
+      if (!present.has(xx)) absent.add(xx);
+    }
+    return absent;
+  }
+
   /** Iterate every loose object of this repository (not the parent's). */
   async *listObjects(): AsyncGenerator<{ checksum: string; type: ObjectType }> {
     const dirs = (await this.storage.list('objects')) ?? [];

@@ -133,3 +133,26 @@ describe('transaction staged writes', () => {
     }
   });
 });
+
+describe('absentObjectPrefixes', () => {
+  it('lists the object directories not yet present; null with a parent repository or staged objects', async () => {
+    const { dir, done } = scratch('absent');
+    try {
+      const repo = await Repo.init(join(dir, 'r'), { mode: 'bare-user-only' });
+      expect((await repo.absentObjectPrefixes())?.size).toBe(256);
+      const csum = await repo.writeContent(reg(0o644), new TextEncoder().encode('x\n'));
+      const absent = await repo.absentObjectPrefixes();
+      expect(absent?.size).toBe(255);
+      expect(absent?.has(csum.slice(0, 2))).toBe(false);
+      await repo.transaction(async () => {
+        await repo.writeContent(reg(0o644), new TextEncoder().encode('y\n'));
+        expect(await repo.absentObjectPrefixes()).toBeNull();
+      });
+      const child = await Repo.init(join(dir, 'c'), { mode: 'bare-user-only' });
+      writeFileSync(join(child.path, 'config'), `[core]\nrepo_version=1\nmode=bare-user-only\nparent=${repo.path}\n`);
+      expect(await (await Repo.open(child.path)).absentObjectPrefixes()).toBeNull();
+    } finally {
+      done();
+    }
+  });
+});
