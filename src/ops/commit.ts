@@ -365,15 +365,15 @@ class CommitWriter {
     this.bytes += data.byteLength;
     let p = this.inflight.get(csum);
     if (!p) {
-      p = this.repo.writeContent(header, data, csum).then(async () => {
-        if (this.generateSizes) {
-          const archived = (await this.repo.storedObjectSize(csum, ObjectType.FILE)) ?? 0;
-          // ostree records a symlink's target length as its unpacked size (write_content_object())
-          const unpacked = (header.mode & S_IFMT) === S_IFLNK ? Buffer.byteLength(header.symlinkTarget) : data.byteLength;
-          this.sizes.set(csum, { archived, unpacked, type: ObjectType.FILE });
-        }
-      });
+      p = this.repo.writeContent(header, data, csum).then(() => undefined);
       this.inflight.set(csum, p);
+      if (this.generateSizes) {
+        // The stored size is read after the walk (resolveSizes), not now: a content worker may
+        // have created the same staged object first (this write then stops at EEXIST) and still be
+        // writing it. ostree records a symlink's target length as its unpacked size
+        // (write_content_object()).
+        this.sizeLater.set(csum, (header.mode & S_IFMT) === S_IFLNK ? Buffer.byteLength(header.symlinkTarget) : data.byteLength);
+      }
     }
     await p;
     this.progress();
