@@ -26,8 +26,6 @@
  * @module
  */
 import { basename, dirname, resolve as resolvePath } from 'node:path';
-import { promisify } from 'node:util';
-import { inflateRaw, inflateRawSync } from 'node:zlib';
 import { OstreeError } from '../errors.js';
 import { sha256Hex } from '../format/checksums.js';
 import { compareRollsums, rollsumWorthwhile, type RollsumMatches } from '../codec/rollsum.js';
@@ -195,50 +193,8 @@ async function readFilezHead(repo: Repo, path: string): Promise<{ head: Uint8Arr
   return { head: head.subarray(0, Math.min(total, head.length)), storedSize: first.length < 4096 ? first.length : null };
 }
 
-const inflateRawAsync = promisify(inflateRaw);
-
-/**
- * Objects up to this size are inflated in-thread by {@link readContentForDelta}: on the pool, each
- * inflation costs a zlib stream and a round trip through the event loop (≈ 80 µs of this thread
- * for a 6 KB file); in-thread it is a few microseconds. On the bench's from→to delta (most of its
- * 263 modified files are a few KB): 0.70–0.73 → 0.63–0.68 s.
- */
-const SYNC_INFLATE_BYTES = 64 * 1024;
-
 /** A content object as {@link Repo.readContent} returns it. */
 type Content = Awaited<ReturnType<Repo['readContent']>>;
-
-/**
- * {@link Repo.readContent} for the compiler: in an archive repository the `.filez` is inflated in
- * ONE zlib call with an output chunk of the declared size (Node's default 16 KiB chunks cost a
- * JavaScript round trip per chunk, ~0.3 s of main-thread time per 25 MB), on libuv's pool unless
- * the object is small ({@link SYNC_INFLATE_BYTES}).
- * Anything unusual (other modes, a missing object — parent repository —, a symlink) goes through
- * `readContent`.
- *
- * @throws OstreeError `CORRUPT_OBJECT` for a malformed object or a size mismatch
- */
-async function readContentForDelta(repo: Repo, checksum: string): Promise<Content> {
-  if (repo.mode !== 'archive') return repo.readContent(checksum);
-  const raw = await repo.storage.read(repo.objectPath(checksum, ObjectType.FILE));
-  if (raw === null) return repo.readContent(checksum);
-  const f = parseFilez(raw);
-  if ((f.header.mode & 0o170000) !== 0o100000) return repo.readContent(checksum);
-  const size = Number(f.size);
-  let content: Uint8Array;
-  try {
-    const zopts = { chunkSize: Math.max(64, Math.min(size, 64 * 1024 * 1024)), maxOutputLength: Math.max(size, 1) };
-    // a small object inflates in microseconds; on the pool its round trip costs more than that
-    const out = size <= SYNC_INFLATE_BYTES ? inflateRawSync(f.deflated, zopts) : await inflateRawAsync(f.deflated, zopts);
-    content = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-  } catch (e) {
-    throw new OstreeError('CORRUPT_OBJECT', `Corrupt compressed content in ${checksum}.filez`, { data: { checksum }, cause: e });
-  }
-  if (content.byteLength !== size) {
-    throw new OstreeError('CORRUPT_OBJECT', `Content size mismatch in ${checksum}.filez: header says ${size}, got ${content.byteLength}`, { data: { checksum } });
-  }
-  return { header: f.header, content };
-}
 
 async function contentInfo(repo: Repo, checksum: string): Promise<ContentInfo> {
   const path = repo.objectPath(checksum, ObjectType.FILE);
@@ -595,7 +551,7 @@ async function generateWithPool(
   const earlyPatches = new Map<string, Promise<Uint8Array>>();
   let earlyBytes = 0;
   const pairs = newRegular.filter((c) => modified.has(c) && info.get(modified.get(c)!)!.worldReadable);
-  const readPair = async (toCsum: string) => Promise.all([readContentForDelta(repo, modified.get(toCsum)!), readContentForDelta(repo, toCsum)]);
+  const readPair = async (toCsum: string) => Promise.all([repo.readContent(modified.get(toCsum)!), repo.readContent(toCsum)]);
   // With workers, each pair's rollsum check (and bsdiff, when rollsum is not worthwhile) runs on
   // the pool while the main thread reads the next pairs; inputs handed over are bounded by
   // EARLY_BSDIFF_BYTES, beyond that the check runs here and bsdiff when the part is assembled.
@@ -701,7 +657,7 @@ async function generateWithPool(
     // rollsum
     const cachedNew = (t: string): Promise<Content> => {
       const hit = pairCache.get(t)?.new;
-      return hit ? Promise.resolve(hit) : readContentForDelta(repo, t);
+      return hit ? Promise.resolve(hit) : repo.readContent(t);
     };
     for await (const [[toCsum, r], c] of readAhead([...rollsums], ([t]) => cachedNew(t))) {
       pairCache.delete(toCsum);
@@ -741,7 +697,7 @@ async function generateWithPool(
     const readBsdiffPair = async ([t, f]: [string, string]) => {
       const hit = pairCache.get(t);
       pairCache.delete(t);
-      return Promise.all([earlyPatches.has(t) ? null : (hit?.old ?? readContentForDelta(repo, f)), hit ? hit.new : readContentForDelta(repo, t)]);
+      return Promise.all([earlyPatches.has(t) ? null : (hit?.old ?? repo.readContent(f)), hit ? hit.new : repo.readContent(t)]);
     };
     for await (const [[toCsum, fromCsum], [oldC, c]] of readAhead([...bsdiffs], readBsdiffPair)) {
       signal?.throwIfAborted();
@@ -772,7 +728,7 @@ async function generateWithPool(
         plain.push(csum);
       }
     }
-    for await (const [csum, c] of readAhead([...plain, ...newSymlinks], (x) => readContentForDelta(repo, x))) {
+    for await (const [csum, c] of readAhead([...plain, ...newSymlinks], (x) => repo.readContent(x))) {
       signal?.throwIfAborted();
       const symlink = (c.header.mode & 0o170000) === 0o120000;
       const data = symlink ? new TextEncoder().encode(c.header.symlinkTarget) : c.content;

@@ -39,7 +39,7 @@ import {
 } from '../format/summary.js';
 import { decodeDeltaSuperblock, unwrapDeltaSuperblock } from '../format/delta.js';
 import { MetadataKeys } from '../format/types.js';
-import { MAX_METADATA_SIZE, Repo } from '../store/repo.js';
+import { MAX_METADATA_SIZE, Repo, SYNC_INFLATE_MAX } from '../store/repo.js';
 import { LocalFetcher, openRemoteFetcher, type RemoteFetcher } from '../store/http.js';
 import { listRefs } from '../store/refs.js';
 import { NodeStorage } from '../store/storage.js';
@@ -136,9 +136,6 @@ interface ObjectSource {
   /** The raw `.filez` bytes, when the source is an archive (stored as-is in archive repos). */
   filez?(checksum: string): Promise<Uint8Array | null>;
 }
-
-/** Objects up to this size are inflated synchronously (cheaper than a thread-pool round trip). */
-const SYNC_INFLATE_MAX = 64 * 1024;
 
 /**
  * Inflate a raw-deflate stream whose output is declared to be `size` bytes, synchronously and in one
