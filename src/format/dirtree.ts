@@ -14,7 +14,7 @@
  * @module
  */
 
-import { decode, offsetWidth } from '../gvariant/index.js';
+import { decode, offsetWidth, putFramingOffset } from '../gvariant/index.js';
 import { OstreeError } from '../errors.js';
 import { asCorrupt, compareUtf8, corruptObject } from './bytes.js';
 import { bytesToHex, checksumToBytes, CHECKSUM_BYTE_LENGTH } from './checksum.js';
@@ -112,10 +112,6 @@ function framed(body: number, n: number): { total: number; width: number } {
   return { total: body + width * n, width };
 }
 
-function putOffset(out: Uint8Array, at: number, value: number, width: number): void {
-  for (let k = 0; k < width; k++) out[at + k] = (value >>> (8 * k)) & 0xff;
-}
-
 const utf8 = new TextEncoder();
 
 /**
@@ -147,12 +143,12 @@ function serializeDirtree(files: readonly DirtreeFile[], dirs: readonly DirtreeD
     const nameEnd = at - start;
     out.set(fileSums[i]!, at);
     at += CHECKSUM_BYTE_LENGTH;
-    putOffset(out, at, nameEnd, fileElems[i]!.width);
+    putFramingOffset(out, at, nameEnd, fileElems[i]!.width);
     at += fileElems[i]!.width;
     ends1.push(at);
   }
   for (const end of ends1) {
-    putOffset(out, at, end, a1.width);
+    putFramingOffset(out, at, end, a1.width);
     at += a1.width;
   }
   const a2Start = at;
@@ -170,16 +166,16 @@ function serializeDirtree(files: readonly DirtreeFile[], dirs: readonly DirtreeD
     out.set(dirSums[i]![1], at);
     at += CHECKSUM_BYTE_LENGTH;
     // framing offsets in reverse member order: end of the tree checksum, then end of the name
-    putOffset(out, at, treeEnd, w);
-    putOffset(out, at + w, nameEnd, w);
+    putFramingOffset(out, at, treeEnd, w);
+    putFramingOffset(out, at + w, nameEnd, w);
     at += 2 * w;
     ends2.push(at - a2Start);
   }
   for (const end of ends2) {
-    putOffset(out, at, end, a2.width);
+    putFramingOffset(out, at, end, a2.width);
     at += a2.width;
   }
-  putOffset(out, at, a1.total, outer.width);
+  putFramingOffset(out, at, a1.total, outer.width);
   return out;
 }
 

@@ -79,22 +79,21 @@ export function offsetWidth(body: number, n: number): number {
   return 8;
 }
 
-function writeOffset(v: number, w: number): void {
-  switch (w) {
-    case 1:
-      buf[pos] = v;
-      break;
-    case 2:
-      buf[pos] = v & 0xff;
-      buf[pos + 1] = v >>> 8;
-      break;
-    case 4:
-      view.setUint32(pos, v, true);
-      break;
-    default:
-      view.setUint32(pos, v % 0x100000000, true);
-      view.setUint32(pos + 4, Math.floor(v / 0x100000000), true);
+/**
+ * Store `value` as a little-endian framing offset of `width` bytes (1, 2, 4 or 8, see
+ * {@link offsetWidth}) at `out[at]`.
+ */
+export function putFramingOffset(out: Uint8Array, at: number, value: number, width: number): void {
+  if (width === 8) {
+    putFramingOffset(out, at, value % 0x100000000, 4);
+    putFramingOffset(out, at + 4, Math.floor(value / 0x100000000), 4);
+    return;
   }
+  for (let k = 0; k < width; k++) out[at + k] = (value >>> (8 * k)) & 0xff;
+}
+
+function writeOffset(v: number, w: number): void {
+  putFramingOffset(buf, pos, v, w);
   pos += w;
 }
 

@@ -4,6 +4,6 @@
  * @module
  */
 export { parseType, typeString, type GVType } from './type.js';
-export { encode, decode, isNormalForm, offsetWidth, type DecodeOptions } from './codec.js';
+export { encode, decode, isNormalForm, offsetWidth, putFramingOffset, type DecodeOptions } from './codec.js';
 export { print, parse } from './text.js';
 export * from './value.js';
