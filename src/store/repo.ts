@@ -58,6 +58,9 @@ async function inflateDeclared(deflated: Uint8Array, size: number): Promise<Buff
   return size <= SYNC_INFLATE_MAX ? inflateRawSync(deflated, opts) : inflateRawAsync(deflated, opts);
 }
 
+/** The 256 object directory names `00` … `ff`, in order. */
+const OBJECT_PREFIXES: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 /** Maximum size of a metadata object (`OSTREE_MAX_METADATA_SIZE`, `ostree-core.h`). */
 export const MAX_METADATA_SIZE = 128 * 1024 * 1024;
 
@@ -372,12 +375,7 @@ export class Repo {
     const ents = await this.storage.list('objects');
     if (ents === null) return null;
     const present = new Set(ents.map((e) => e.name));
-    const absent = new Set<string>();
-    for (let i = 0; i < 256; i++) {
-      const xx = i.toString(16).padStart(2, '0');
-      if (!present.has(xx)) absent.add(xx);
-    }
-    return absent;
+    return new Set(OBJECT_PREFIXES.filter((xx) => !present.has(xx)));
   }
 
   /** Iterate every loose object of this repository (not the parent's). */
@@ -1005,7 +1003,7 @@ class Transaction {
     if (this.prefixes === null) return null;
     if (!this.mask) {
       this.mask = new Uint8Array(256);
-      for (let i = 0; i < 256; i++) this.mask[i] = this.prefixes.has(i.toString(16).padStart(2, '0')) ? 0 : 1;
+      for (let i = 0; i < 256; i++) this.mask[i] = this.prefixes.has(OBJECT_PREFIXES[i]!) ? 0 : 1;
     }
     return this.mask;
   }
