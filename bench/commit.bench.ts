@@ -22,7 +22,7 @@ import { readdirSync, lstatSync, rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tmpdir, cpus, loadavg } from 'node:os';
-import { timeCommand, type MeasuredCommand } from './lib.js';
+import { benchEnvNote, timeCommand, type MeasuredCommand } from './lib.js';
 import { ensureBenchTree } from './trees.js';
 import { Repo } from '../src/store/repo.js';
 import { commit } from '../src/ops/commit.js';
@@ -110,6 +110,7 @@ async function main(): Promise<void> {
 
   const scratch = join(scratchBase, `ostree-ts-bench-commit-${process.pid}`);
   console.log(`repositories under ${scratchBase}`);
+  console.log(benchEnvNote());
   await new Promise((r) => setTimeout(r, SETTLE_MS)); // deletions by whatever ran before
   mkdirSync(scratch, { recursive: true });
   try {

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import { availableParallelism, loadavg } from 'node:os';
-import { report, scratchDir, timeCommand, type Row } from './lib.js';
+import { benchEnvNote, report, scratchDir, timeCommand, type Row } from './lib.js';
 import { ensureBenchTree } from './trees.js';
 import { Repo } from '../src/store/repo.js';
 import { generateStaticDelta } from '../src/ops/delta-generate.js';
@@ -94,6 +94,7 @@ async function main(): Promise<void> {
     const changed = mutate(v2, changes);
     const c2 = sh(['ostree', `--repo=${repo}`, 'commit', '-b', 'main', ...ts, v2]);
     console.log(`tree: ${stats.files} files, ${(stats.bytes / 1e6).toFixed(1)} MB; changed ${changed} files; workers=${workers}; helpers=${helpers}; cores=${availableParallelism()} load=${loadavg()[0]!.toFixed(1)}`);
+    console.log(benchEnvNote());
     const rows: Row[] = [];
     for (const [name, from, to] of [['from-empty', 'empty', c1], ['from→to', c1, c2]] as const) {
       const theirsDir = join(dir, `theirs-${rows.length}`);

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism, loadavg } from 'node:os';
 import { mkdirSync, rmSync } from 'node:fs';
-import { timeCommand, report, scratchDir, type Measured, type Row } from './lib.js';
+import { benchEnvNote, timeCommand, report, scratchDir, type Measured, type Row } from './lib.js';
 import { ensureBenchTree } from './trees.js';
 import { Repo } from '../src/store/repo.js';
 import { pull } from '../src/ops/pull.js';
@@ -66,6 +66,7 @@ async function main(): Promise<void> {
       server!.once('exit', (code) => reject(new Error(`server exited ${code}`)));
     });
     console.log(`tree: ${stats.files} files, ${(stats.bytes / 1e6).toFixed(1)} MB; server ${url}; cores=${availableParallelism()} load=${loadavg()[0]!.toFixed(1)}`);
+    console.log(benchEnvNote());
     const rows: Row[] = [];
     const cases = [
       ['objects → archive', 'archive', 'no'],
