@@ -453,7 +453,9 @@ export class Repo {
       return this.tx.stage(checksum, type, bytes, mode);
     } else if (this.storage instanceof NodeStorage) {
       // temporary file + rename (see writeNewFile); mtime 0 for bare-family content
-      await writeAtomicFast(this.storage.resolve(this.objectPath(checksum, type)), bytes, { mode, zeroTimes: this.mode !== 'archive' && !isMeta(type) });
+      await writeAtomicFast(this.storage.resolve(this.objectPath(checksum, type)), bytes, {
+        mode, zeroTimes: this.mode !== 'archive' && !isMeta(type), sync: this.storage.inMemory,
+      });
     } else {
       await this.storage.writeAtomic(this.objectPath(checksum, type), bytes, { mode });
       // bare-family content objects carry mtime 0 (OSTREE_TIMESTAMP), as inside a transaction
@@ -950,8 +952,15 @@ class Transaction {
     this.throwIfWriteFailed();
     const path = `${this.dir}/${rel}`;
     const full = this.storage.resolve(path);
-    if (this.syncMetadata && isMeta(type) && this.storage instanceof NodeStorage) {
-      writeNewFileSync(full, bytes, { mode, zeroTimes: false });
+    if (this.storage instanceof NodeStorage && (this.storage.inMemory || (this.syncMetadata && isMeta(type)))) {
+      // synchronously: on tmpfs creating a file is cheaper than a thread-pool round trip
+      // (NodeStorage.inMemory); metadata when the caller asked for it (`syncMetadata`)
+      try {
+        writeNewFileSync(full, bytes, { mode, zeroTimes: this.mode !== 'archive' && !isMeta(type) });
+      } catch (e) {
+        // a content worker created this very object first (see below)
+        if (!(this.workersStage && type === ObjectType.FILE && (e as NodeJS.ErrnoException).code === 'EEXIST')) throw e;
+      }
       this.put(key, checksum, type, path);
       return true;
     }

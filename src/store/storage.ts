@@ -119,6 +119,7 @@ export function tmpSuffix(): string {
 /** {@link Storage} on the local filesystem with `fs/promises`. */
 export class NodeStorage implements Storage {
   readonly location: string;
+  private memory: boolean | undefined;
 
   /** @param root - the repository directory */
   constructor(readonly root: string) {
@@ -424,6 +425,24 @@ export class NodeStorage implements Storage {
   async syncFs(): Promise<void> {
     await syncFilesystem(this.root);
   }
+
+  /**
+   * True when the repository is on a filesystem in memory (tmpfs, ramfs; `statfs` once, cached).
+   * There, creating a file never waits for a disk, and a synchronous `open` costs about a third of
+   * a thread-pool round trip (3 000 files of 6 KB: 36 vs 100 ms wall, 45 vs 150 ms CPU), so object
+   * writers create files synchronously ({@link writeNewFileSync}); on a disk-backed filesystem the
+   * `open` goes to the thread pool, where its wait overlaps other work.
+   */
+  get inMemory(): boolean {
+    if (this.memory === undefined) {
+      try {
+        this.memory = MEMORY_FILESYSTEMS.has(statfsSync(this.root).type);
+      } catch {
+        this.memory = false;
+      }
+    }
+    return this.memory;
+  }
 }
 
 /** `statfs` types of filesystems without backing store: `TMPFS_MAGIC`, `RAMFS_MAGIC` (linux/magic.h). */
@@ -575,20 +594,23 @@ function fillNewFileSync(fd: number, full: string, data: Uint8Array, opts: NewFi
 
 /**
  * Write `data` to `dest` atomically: a temporary file next to it (created with
- * {@link writeNewFile}), then rename. The parent directory is created when missing.
+ * {@link writeNewFile}, or {@link writeNewFileSync} with `sync`), then rename. The parent
+ * directory is created when missing.
  */
-export async function writeAtomicFast(dest: string, data: Uint8Array, opts: Omit<NewFileOptions, 'renameTo'>): Promise<void> {
+export async function writeAtomicFast(dest: string, data: Uint8Array, opts: Omit<NewFileOptions, 'renameTo'> & { sync?: boolean }): Promise<void> {
   if (tmpPrefix === '') tmpPrefix = `.tmp-${process.pid}-${tmpSuffix()}-`;
   const dir = dirname(dest);
   const tmp = () => `${dir}${sep}${tmpPrefix}${tmpCounter++}`;
+  const write = (): Promise<void> | void =>
+    opts.sync ? writeNewFileSync(tmp(), data, { ...opts, renameTo: dest }) : writeNewFile(tmp(), data, { ...opts, renameTo: dest });
   try {
-    await writeNewFile(tmp(), data, { ...opts, renameTo: dest });
+    await write();
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') await new Promise<void>((resolve, reject) => mkdirCb(dir, { recursive: true, mode: 0o775 }, (err) => (err ? reject(err) : resolve())));
     else if (code === 'EEXIST') tmpPrefix = `.tmp-${process.pid}-${tmpSuffix()}-`; // a stale file of an earlier process
     else throw e;
-    await writeNewFile(tmp(), data, { ...opts, renameTo: dest });
+    await write();
   }
 }
 
