@@ -1,7 +1,9 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', cli: 'src/cli/main.ts' },
+  // delta-part-worker: the static-delta part decoder's worker, an entry of its own so that it loads
+  // only what it needs (src/ops/delta-part-worker.ts)
+  entry: { index: 'src/index.ts', cli: 'src/cli/main.ts', 'delta-part-worker': 'src/ops/delta-part-worker.ts' },
   format: ['esm', 'cjs'],
   dts: { entry: { index: 'src/index.ts' } },
   target: 'node20',

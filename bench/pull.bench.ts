@@ -35,7 +35,11 @@ function sh(argv: string[]): string {
 async function child(): Promise<void> {
   const [repoPath, url, ref, deltas] = process.argv.slice(3);
   const repo = await Repo.open(repoPath!);
-  const r = await pull(repo, { url: url!, remote: 'origin', refs: [ref!], gpgVerify: false, disableStaticDeltas: deltas === 'no' });
+  const r = await pull(repo, {
+    url: url!, remote: 'origin', refs: [ref!], gpgVerify: false, disableStaticDeltas: deltas === 'no',
+    // bench/run.mjs bundles the part decoder's worker next to this file
+    partDecoderUrl: new URL('./delta-part-worker.mjs', import.meta.url),
+  });
   if (deltas === 'yes' && r.deltasUsed.length === 0) throw new Error('expected a delta pull');
 }
 

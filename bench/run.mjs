@@ -13,6 +13,12 @@ const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = wanted.length ? wanted : all;
 const outdir = join(here, 'out');
 mkdirSync(outdir, { recursive: true });
+// the static-delta part decoder's worker (src/ops/delta-part-worker.ts), which benches pass as
+// `partDecoderUrl`: in the package it is its own dist/ entry
+await build({
+  entryPoints: [join(here, '..', 'src', 'ops', 'delta-part-worker.ts')], outfile: join(outdir, 'delta-part-worker.mjs'),
+  bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'error',
+});
 let failed = 0;
 for (const name of names) {
   if (!all.includes(name)) { console.error(`bench: no bench/${name}.bench.ts (have: ${all.join(', ')})`); failed++; continue; }

@@ -45,6 +45,7 @@ import {
 import { basename, dirname, resolve as resolvePath } from 'node:path';
 import { NodeStorage } from '../store/storage.js';
 import type { Repo } from '../store/repo.js';
+import type { PartDecoder } from './delta-part-worker.js';
 
 /** Progress of {@link applyStaticDelta}. */
 export type ApplyDeltaProgress =
@@ -68,6 +69,13 @@ export interface ApplyDeltaOptions {
   allowFallbacks?: boolean;
   /** Largest single object created by `o`/`B` (default 1 GiB; bounds memory). */
   maxObjectSize?: number;
+  /**
+   * Verify and decompress non-inline parts on this decoder's worker, one part ahead of the one
+   * being executed (a pull passes one). Parts it finds bad are opened in this thread, which raises
+   * the proper error. With a decoder, whether a part is already complete is checked before the
+   * part before it runs (ostree's generator never puts an object in two parts).
+   */
+  partDecoder?: PartDecoder;
   signal?: AbortSignal;
   onProgress?: (e: ApplyDeltaProgress) => void;
 }
@@ -166,11 +174,18 @@ export async function executeDeltaPart(
   repo: Repo,
   header: DeltaPartHeader,
   partFile: Uint8Array,
-  opts: { expectedChecksum: string | null; index?: number; maxObjectSize?: number; signal?: AbortSignal },
+  opts: {
+    expectedChecksum: string | null;
+    index?: number;
+    maxObjectSize?: number;
+    signal?: AbortSignal;
+    /** `partFile`'s payload, already verified and decompressed (by a {@link PartDecoder}). */
+    raw?: Uint8Array | null;
+  },
 ): Promise<number> {
   const index = opts.index ?? 0;
   const maxObject = opts.maxObjectSize ?? DEFAULT_MAX_OBJECT;
-  const payload = openDeltaPart(partFile, header, opts.expectedChecksum, index);
+  const payload = opts.raw ? decodeDeltaPartPayload(opts.raw) : openDeltaPart(partFile, header, opts.expectedChecksum, index);
   const ops = decodeDeltaOps(payload, header.objects);
   const blob = payload.blob;
   let usizeLeft = header.usize;
@@ -327,31 +342,50 @@ async function applyDecoded(repo: Repo, sb: DeltaSuperblock, opts: ApplyDeltaOpt
     commitmeta = null; // ostree only writes detached metadata along with a new commit
   }
   const inline = new Map<string, Variant>(sb.metadata.filter(([, v]) => v.type === '(yay)'));
+  // Part i: null when all its objects are present, else its file, and with a decoder the
+  // payload being decoded on the worker. With a decoder, part i + 1 is prepared while i runs.
+  type Prepared = { file: Uint8Array; expected: string | null; raw: Promise<Uint8Array | null> | null } | null;
+  const prepared = new Map<number, Promise<Prepared>>();
+  const prepare = (i: number): Promise<Prepared> => {
+    let p = prepared.get(i);
+    if (!p) {
+      p = (async (): Promise<Prepared> => {
+        const header = sb.parts[i]!;
+        if (header.version > 0) throw new OstreeError('DELTA_UNSUPPORTED', `Delta part has too new version ${header.version}`);
+        if (await haveAllObjects(repo, header)) return null;
+        const inl = inline.get(deltaPartPath(from, to, i));
+        if (inl) {
+          const [c, payload] = inl.value as [number, Uint8Array];
+          const file = new Uint8Array(payload.length + 1);
+          file[0] = c;
+          file.set(payload, 1);
+          return { file, expected: null, raw: null }; // inline parts are covered by the superblock
+        }
+        if (!opts.readPart) throw new OstreeError('DELTA_CORRUPT', `Delta part ${i} is neither inline nor readable`);
+        const file = await opts.readPart(i, header);
+        const expected = opts.verifyParts === false ? null : header.checksum;
+        return { file, expected, raw: opts.partDecoder?.decode(file, expected, maxPartPayloadSize(header)) ?? null };
+      })();
+      p.catch(() => undefined); // a part prepared ahead may never be awaited
+      prepared.set(i, p);
+    }
+    return p;
+  };
   for (let i = 0; i < sb.parts.length; i++) {
     opts.signal?.throwIfAborted();
     const header = sb.parts[i]!;
-    if (header.version > 0) throw new OstreeError('DELTA_UNSUPPORTED', `Delta part has too new version ${header.version}`);
-    if (await haveAllObjects(repo, header)) {
+    const part = await prepare(i);
+    prepared.delete(i);
+    if (opts.partDecoder && i + 1 < sb.parts.length) void prepare(i + 1);
+    if (part === null) {
       result.partsSkipped++;
       opts.onProgress?.({ phase: 'part', index: i, total: sb.parts.length, objects: header.objects.length, skipped: true });
       continue;
     }
-    const inl = inline.get(deltaPartPath(from, to, i));
-    let file: Uint8Array;
-    let expected: string | null;
-    if (inl) {
-      const [c, payload] = inl.value as [number, Uint8Array];
-      file = new Uint8Array(payload.length + 1);
-      file[0] = c;
-      file.set(payload, 1);
-      expected = null; // inline parts are covered by the superblock
-    } else {
-      if (!opts.readPart) throw new OstreeError('DELTA_CORRUPT', `Delta part ${i} is neither inline nor readable`);
-      file = await opts.readPart(i, header);
-      expected = opts.verifyParts === false ? null : header.checksum;
-    }
     try {
-      result.objectsWritten += await executeDeltaPart(repo, header, file, { expectedChecksum: expected, index: i, maxObjectSize: opts.maxObjectSize, signal: opts.signal });
+      result.objectsWritten += await executeDeltaPart(repo, header, part.file, {
+        expectedChecksum: part.expected, index: i, maxObjectSize: opts.maxObjectSize, signal: opts.signal, raw: await part.raw,
+      });
     } catch (e) {
       throw withPartContext(e, i);
     }

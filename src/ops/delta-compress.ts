@@ -17,10 +17,7 @@
  *
  * @module
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import { bsdiff } from '../codec/bsdiff.js';
 import { compareRollsums, rollsumWorthwhile, type RollsumMatches } from '../codec/rollsum.js';
@@ -28,6 +25,7 @@ import {
   abortMatchRing, xzCompress, xzCompressBlock, xzCompressSegment, xzCreateMatchRing, xzJoinBlocks, xzJoinSegments,
   xzProduceMatches, xzSegmentPlan, type XzBlock, type XzCompressOptions, type XzSegment,
 } from '../codec/xz/index.js';
+import { packageModuleUrl } from './package-module.js';
 
 /**
  * Compression settings of delta parts. ostree uses xz preset 8 with a CRC64 check
@@ -74,7 +72,6 @@ export function deltaSegmentPlan(length: number): XzSegment[] {
  */
 export const BLOCK_TARGET = 12 * 1024 * 1024;
 
-/** Number of xz blocks a payload of `length` bytes is cut into with `workers` workers and `split`. */
 /**
  * A payload at least this large is compressed by two threads when a helper is free: the xz match
  * finder runs on a helper thread ahead of the parser and range coder (`XzCompressOptions.matchRing`;
@@ -82,6 +79,7 @@ export const BLOCK_TARGET = 12 * 1024 * 1024;
  */
 export const RING_MIN = 1 << 20;
 
+/** Number of xz blocks a payload of `length` bytes is cut into with `workers` workers and `split`. */
 export function deltaBlockCount(length: number, workers: number, split = true): number {
   return split && workers >= 2 && length > BLOCK_TARGET ? Math.ceil(length / BLOCK_TARGET) : 1;
 }
@@ -226,18 +224,7 @@ function ownModuleUrl(): URL | null {
   } catch {
     return null;
   }
-  if (typeof url !== 'string' || !url.startsWith('file:') || !/\.m?js$/.test(url)) return null;
-  try {
-    let dir = dirname(fileURLToPath(url));
-    for (let i = 0; i < 4; i++) {
-      const pj = join(dir, 'package.json');
-      if (existsSync(pj)) return (JSON.parse(readFileSync(pj, 'utf8')) as { name?: string }).name === 'ostree-ts' ? new URL(url) : null;
-      dir = dirname(dir);
-    }
-  } catch {
-    return null;
-  }
-  return null;
+  return packageModuleUrl(url);
 }
 
 /** The main-thread pool (also used as the fallback). */

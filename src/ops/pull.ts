@@ -37,7 +37,7 @@ import {
   summaryInfo,
   type Summary,
 } from '../format/summary.js';
-import { decodeDeltaSuperblock, unwrapDeltaSuperblock } from '../format/delta.js';
+import { decodeDeltaSuperblock, deltaPartPath, unwrapDeltaSuperblock } from '../format/delta.js';
 import { MetadataKeys } from '../format/types.js';
 import { MAX_METADATA_SIZE, Repo, SYNC_INFLATE_MAX } from '../store/repo.js';
 import { LocalFetcher, openRemoteFetcher, type RemoteFetcher } from '../store/http.js';
@@ -45,7 +45,8 @@ import { listRefs } from '../store/refs.js';
 import { NodeStorage } from '../store/storage.js';
 import { GpgVerifier, type Verifier, type VerifyResult } from '../sign/index.js';
 import { loadEd25519Verifier, loadTrustedGpgKeys, signatureKey, signaturesIn, verifySummary } from './sign.js';
-import { applyStaticDelta } from './delta-apply.js';
+import { applyStaticDelta, maxPartPayloadSize } from './delta-apply.js';
+import { createPartDecoder, type PartDecoder } from './delta-part-worker.js';
 import { remoteGroup } from './remote.js';
 
 
@@ -94,6 +95,12 @@ export interface PullOptions {
   concurrency?: number;
   /** Use this fetcher instead of opening one for the URL (tests, custom transports). */
   fetcher?: RemoteFetcher;
+  /**
+   * Static deltas: the module the part-decoding worker runs (`createPartDecoder`; default the
+   * package's `dist/delta-part-worker.js` when running from the package, else parts are decoded
+   * in this thread). `false` decodes in this thread.
+   */
+  partDecoderUrl?: URL | string | false;
   /** Read objects from this local repository (any mode) instead of fetching archive files. */
   sourceRepo?: Repo;
   signal?: AbortSignal;
@@ -698,51 +705,105 @@ async function pullDelta(ctx: PullContext, from: string | null, to: string, dige
   if (sb.to !== to || sb.from !== from) throw new OstreeError('DELTA_MISMATCH', `Delta superblock is for ${formatDeltaName(sb.from, sb.to)}, expected ${formatDeltaName(from, to)}`);
   const name = formatDeltaName(from, to);
   opts.onProgress?.({ phase: 'delta', name, parts: sb.parts.length });
-  // signatures of the target commit (carried by the superblock) before anything is written
-  const meta = await fetcher.get(loosePath(to, ObjectType.COMMIT_META, 'archive'), { signal, maxSize: MAX_METADATA_SIZE });
-  if (sha256Hex(sb.commit) !== to) throw new OstreeError('DELTA_MISMATCH', `Delta superblock embeds a commit that is not ${to}`);
-  await checkCommitSignatures(ctx.verification, to, sb.commit, meta);
-  if (!opts.disableVerifyBindings) verifyBindings(decodeCommit(sb.commit), to, ctx.refs, ctx.collectionId);
-  // fallback objects are plain fetches
-  const pool = new Pool(Math.max(1, opts.concurrency ?? 8));
-  for (const f of sb.fallbacks) {
-    pool.add(async () => {
-      if (await repo.hasObject(f.checksum, f.type)) return;
-      if (f.type === ObjectType.FILE) await fetchContent(ctx, f.checksum);
-      else await fetchMetadata(ctx, f.type, f.checksum);
-    });
-  }
-  await pool.drain();
   const dir = deltaSuperblockPath(from, to).slice(0, -'superblock'.length);
   const prefetched = new Map<number, Promise<Uint8Array | null>>();
+  const inlineParts = new Set(sb.metadata.filter(([, v]) => v.type === '(yay)').map(([k]) => k));
   const fetchPart = (i: number) => {
     let p = prefetched.get(i);
     if (!p) {
       const h = sb.parts[i];
-      if (!h) return Promise.resolve(null);
+      if (!h || inlineParts.has(deltaPartPath(from, to, i))) return Promise.resolve(null);
       p = fetcher.get(`${dir}${i}`, { signal, maxSize: Math.min(MAX_CONTENT_SIZE, h.size) });
       p.catch(() => undefined);
       prefetched.set(i, p);
     }
     return p;
   };
-  await applyStaticDelta(repo, sbBytes, {
-    allowFallbacks: true,
-    signal,
-    readPart: async (i) => {
-      const p = fetchPart(i);
-      void fetchPart(i + 1);
-      prefetched.delete(i);
-      const b = await p;
-      if (b === null) throw new OstreeError('OBJECT_NOT_FOUND', `Delta part ${dir}${i} not found on the remote`, { data: { part: i } });
-      return b;
-    },
-  });
+  // Parts are decompressed on a worker (the first as soon as it is fetched, then one ahead of the
+  // part executing here) while this thread fetches the fallback objects — all in one transaction.
+  const worker = opts.partDecoderUrl === false || sb.parts.every((h) => h.usize < DECODER_MIN_USIZE)
+    ? null
+    : createPartDecoder({ workerUrl: opts.partDecoderUrl });
+  const decoder = worker && sharedDecodes(worker);
+  let meta: Uint8Array | null;
+  try {
+    if (decoder) {
+      // decoding writes nothing, so it may start before the signatures are checked
+      const h = sb.parts[0]!;
+      void fetchPart(0).then((f) => f && decoder.decode(f, h.checksum, maxPartPayloadSize(h)), () => undefined);
+    }
+    // signatures of the target commit (carried by the superblock) before anything is written
+    meta = await fetcher.get(loosePath(to, ObjectType.COMMIT_META, 'archive'), { signal, maxSize: MAX_METADATA_SIZE });
+    if (sha256Hex(sb.commit) !== to) throw new OstreeError('DELTA_MISMATCH', `Delta superblock embeds a commit that is not ${to}`);
+    await checkCommitSignatures(ctx.verification, to, sb.commit, meta);
+    if (!opts.disableVerifyBindings) verifyBindings(decodeCommit(sb.commit), to, ctx.refs, ctx.collectionId);
+    await inTransaction(repo, signal, async () => {
+      void fetchPart(0); // before the fallbacks take the connections (no-op when started above)
+      const pool = new Pool(Math.max(1, opts.concurrency ?? 8));
+      for (const f of sb.fallbacks) {
+        pool.add(async () => {
+          if (await repo.hasObject(f.checksum, f.type)) return;
+          if (f.type === ObjectType.FILE) await fetchContent(ctx, f.checksum);
+          else await fetchMetadata(ctx, f.type, f.checksum);
+        });
+      }
+      const parts = applyStaticDelta(repo, sbBytes, {
+        allowFallbacks: true,
+        signal,
+        partDecoder: decoder ?? undefined,
+        readPart: async (i) => {
+          const p = fetchPart(i);
+          void fetchPart(i + 1);
+          prefetched.delete(i);
+          const b = await p;
+          if (b === null) throw new OstreeError('OBJECT_NOT_FOUND', `Delta part ${dir}${i} not found on the remote`, { data: { part: i } });
+          return b;
+        },
+      });
+      // both settle before the transaction ends either way; the parts' error first
+      const [a, b] = await Promise.allSettled([parts, pool.drain()]);
+      if (a.status === 'rejected') throw a.reason;
+      if (b.status === 'rejected') throw b.reason;
+    });
+  } finally {
+    await worker?.close();
+  }
   if (meta !== null) await repo.writeCommitDetachedMetadata(to, meta);
   // the delta delivered every object: a marker from an earlier commit-only pull is stale now
   await repo.storage.unlink(`state/${to}.commitpartial`);
   ctx.result.deltasUsed.push(name);
   return true;
+}
+
+/**
+ * A delta gets a part-decoding worker when one of its parts holds at least this many bytes of
+ * objects: below it, starting the worker costs about what decompressing in this thread does.
+ */
+const DECODER_MIN_USIZE = 4 << 20;
+
+/**
+ * A decoder that decodes each part file (by identity) once: the part fetched and decoded ahead
+ * by the pull is the same promise when `applyStaticDelta` asks for it.
+ */
+function sharedDecodes(decoder: PartDecoder): PartDecoder {
+  const started = new WeakMap<Uint8Array, Promise<Uint8Array | null>>();
+  return {
+    decode(file, expected, maxOutput) {
+      let p = started.get(file);
+      if (!p) {
+        p = decoder.decode(file, expected, maxOutput);
+        started.set(file, p);
+      }
+      return p;
+    },
+    close: () => decoder.close(),
+  };
+}
+
+/** Run `fn` in the repository's open transaction, or in a new one. */
+async function inTransaction(repo: Repo, signal: AbortSignal | undefined, fn: () => Promise<void>): Promise<void> {
+  if (repo.inTransaction) await fn();
+  else await repo.transaction(fn, { signal });
 }
 
 async function markPartial(repo: Repo, checksum: string): Promise<void> {
