@@ -125,6 +125,8 @@ export function createPartDecoder(opts: { workerUrl?: URL | string } = {}): Part
   return {
     decode(file, expected, maxOutput) {
       if (dead) return Promise.resolve(null);
+      // posting a view clones its whole buffer: send only the file's bytes
+      if (file.byteOffset !== 0 || file.byteLength !== file.buffer.byteLength) file = file.slice();
       const id = nextId++;
       return new Promise((resolve) => {
         if (pending.size === 0) w.ref();
