@@ -76,6 +76,8 @@ export { generateStaticDelta, computeSimilarObjects } from './ops/delta-generate
 export type { GenerateDeltaOptions, GenerateDeltaResult, GenerateDeltaProgress } from './ops/delta-generate.js';
 export { applyStaticDelta, applyDeltaOffline } from './ops/delta-apply.js';
 export type { ApplyDeltaOptions, ApplyDeltaResult, ApplyDeltaProgress, ApplyOfflineOptions } from './ops/delta-apply.js';
+export { createPartDecoder } from './ops/delta-part-worker.js';
+export type { PartDecoder } from './ops/delta-part-worker.js';
 export { listStaticDeltas, describeStaticDelta, deleteStaticDelta } from './ops/delta-info.js';
 export type { DeltaInfo, DeltaPartInfo } from './ops/delta-info.js';
 

@@ -61,7 +61,61 @@ const deltaScript = `
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
 
+/**
+ * A delta pull from the built package: its parts (one over 4 MiB of objects) are decoded on the
+ * worker the package starts on `dist/delta-part-worker.js` (ESM; the CommonJS build decodes
+ * in-thread, as it starts no workers on its own files), and the result passes fsck.
+ */
+const pullScript = (load: string) => `
+${load}
+(async () => {
+  const { Repo, commit, generateStaticDelta, serveRepo, pull, remoteAdd, fsck, createPartDecoder } = m;
+  const dir = process.argv[process.argv.length - 1];
+  const entries = {};
+  for (let f = 0; f < 5; f++) {
+    const b = new Uint8Array(1_200_000);
+    for (let i = 0; i < b.length; i++) b[i] = (i % 1021) ^ f;
+    entries['f' + f] = { type: 'file', content: b };
+  }
+  const src = await Repo.init(dir + '/src', { mode: 'archive' });
+  const c = (await commit(src, { branch: 'b', timestamp: 0, trees: [{ kind: 'memory', tree: { type: 'dir', entries } }] })).checksum;
+  await generateStaticDelta(src, { from: null, to: c, workers: 0 });
+  const dec = createPartDecoder();
+  await dec?.close();
+  const s = await serveRepo(dir + '/src');
+  try {
+    const cl = await Repo.init(dir + '/client', { mode: 'bare-user-only' });
+    await remoteAdd(cl, 'origin', s.url, { noGpgVerify: true });
+    const r = await pull(cl, { remote: 'origin', refs: ['b'], requireStaticDeltas: true });
+    const f = await fsck(cl);
+    process.stdout.write(JSON.stringify({ worker: dec !== null, deltas: r.deltasUsed.length, problems: f.problems.length }));
+  } finally {
+    await s.close();
+  }
+})().catch((e) => { console.error(e); process.exit(1); });
+`;
+
 describe.skipIf(!built)('built package entry points', () => {
+  it('a delta pull decodes its parts on dist/delta-part-worker.js (ESM) or in-thread (CJS); ostree fsck accepts both', () => {
+    for (const [args, worker] of [
+      [['--input-type=module', '-e', pullScript(`const m = await import(${JSON.stringify(join(root, 'dist/index.js'))});`)], true],
+      [['-e', pullScript(`const m = require(${JSON.stringify(join(root, 'dist/index.cjs'))});`)], false],
+    ] as const) {
+      const dir = mkdtempSync(join(tmpdir(), 'ostree-ts-pkg-'));
+      try {
+        const r = spawnSync(process.execPath, [...args, dir], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
+        expect(r.stderr).toBe('');
+        expect(r.status).toBe(0);
+        expect(JSON.parse(r.stdout)).toEqual({ worker, deltas: 1, problems: 0 });
+        // the real ostree reads what the worker path wrote (when installed; CI installs it)
+        const o = spawnSync('ostree', [`--repo=${join(dir, 'client')}`, 'fsck'], { encoding: 'utf8' });
+        if (o.error === undefined || process.env.CI) expect(o.status, o.stderr).toBe(0);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  }, 60000);
+
   it('a segmented delta part is the same from the worker pool and the main thread', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ostree-ts-pkg-'));
     try {

@@ -7,9 +7,9 @@
  * entry of the package build (`dist/delta-part-worker.js`), so the worker loads only the xz
  * decoder and the part-file format, not the whole library: it starts in a few tens of
  * milliseconds instead of over a hundred. As with the compression workers (delta-compress.ts), a
- * worker is started only from the package's own `dist/` files or on an explicit URL; elsewhere
- * (TypeScript sources under vitest, ostree-ts bundled into another program) there is no decoder
- * and parts are decoded in the caller's thread.
+ * worker is started only from the package's own ESM `dist/` files or on an explicit URL; elsewhere
+ * (the CommonJS build, TypeScript sources under vitest, ostree-ts bundled into another program)
+ * there is no decoder and parts are decoded in the caller's thread.
  *
  * @module
  */
