@@ -6,7 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import { lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { scratch } from '../util/scratch.js';
+import { scratch, scratch as scratchIn } from '../util/scratch.js';
+import { statfsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { NodeStorage } from '../../src/store/storage.js';
+import { commit } from '../../src/ops/commit.js';
+import { fsck } from '../../src/ops/fsck.js';
 import { Repo } from '../../src/store/repo.js';
 import { ObjectType } from '../../src/format/object-type.js';
 import { contentChecksum, type FileHeader } from '../../src/format/file-header.js';
@@ -14,7 +19,51 @@ import { contentChecksum, type FileHeader } from '../../src/format/file-header.j
 const reg = (mode: number): FileHeader => ({ uid: 0, gid: 0, mode: 0o100000 | mode, rdev: 0, symlinkTarget: '', xattrs: [] });
 
 
-describe('transaction staged writes', () => {
+// Object files are created synchronously on tmpfs/ramfs (NodeStorage.inMemory) and through the
+// thread pool elsewhere: the same tests run on both when /dev/shm is a tmpfs.
+const TMPFS_MAGIC = 0x01021994;
+const bases: Array<[string, string, boolean]> = [['disk-backed temp dir', tmpdir(), false]];
+try {
+  if (statfsSync('/dev/shm').type === TMPFS_MAGIC) bases.push(['tmpfs (/dev/shm)', '/dev/shm', true]);
+} catch {
+  // no /dev/shm: the tmpfs variant is skipped
+}
+if (bases.length === 1) console.warn('transaction-write: /dev/shm is not a tmpfs here, the synchronous-create variant is skipped');
+
+for (const [where, base, inMemory] of bases) describe(`transaction staged writes, ${where}`, () => {
+  const scratch = (prefix: string) => scratchIn(prefix, base);
+
+  it('the storage knows whether it is in memory', async () => {
+    const { dir, done } = scratch('txw');
+    try {
+      const repo = await Repo.init(join(dir, 'r'), { mode: 'bare-user-only' });
+      expect((repo.storage as NodeStorage).inMemory).toBe(inMemory);
+    } finally {
+      done();
+    }
+  });
+
+  it('a commit through the content workers and in-thread writes: every object checks', async () => {
+    const { dir, done } = scratch('txw');
+    try {
+      const tree = join(dir, 'tree');
+      mkdirSync(join(tree, 'sub'), { recursive: true });
+      // more than the in-thread first MiB, so the content workers stage objects too; duplicates
+      // make the workers and this thread race for the same staged paths
+      for (let i = 0; i < 60; i++) writeFileSync(join(tree, i % 2 ? 'sub' : '', `f${i}`), Buffer.alloc(40_000 + (i % 7) * 1000, i % 9));
+      for (const mode of ['bare-user-only', 'archive'] as const) {
+        const repo = await Repo.init(join(dir, mode), { mode });
+        const r = await commit(repo, { branch: 'b', timestamp: 0, trees: [{ kind: 'dir', path: tree }] });
+        const f = await fsck(repo);
+        expect(f.problems).toEqual([]);
+        expect(await repo.readRef('b')).toBe(r.checksum);
+        expect(readdirSync(join(repo.path, 'tmp')).filter((n) => n.startsWith('staging-'))).toEqual([]);
+      }
+    } finally {
+      done();
+    }
+  });
+
   it('objects staged in bulk read back at once inside the transaction and land with exact modes, mtime 0', async () => {
     const { dir, done } = scratch('txw');
     try {
