@@ -11,7 +11,8 @@
  * same source code as the library, started cold like the `ostree` binary and measured by the same
  * `timeCommand` wrapper (wall time including process start-up, peak RSS of the child). This is the
  * fairer comparison: an in-process run would share warm JIT state and the bench's own heap, and the
- * built CLI (`dist/`) may be stale or unbuildable while other modules are in flight.
+ * built CLI (`dist/`) may be stale or unbuildable while other modules are in flight. Both sides'
+ * repositories are initialised outside the timing (`ostree init`; ours by `--init` in its own process).
  *
  * Each configuration runs `--runs=N` times (default 3), alternating which side goes first, each into
  * a fresh repo; the median wall time and the largest peak RSS are reported. Usage:
@@ -41,13 +42,19 @@ const CONFIGS: Config[] = [
   { name: 'archive --generate-sizes', mode: 'archive', sizes: true },
 ];
 
-/** Child mode: `--child MODE SIZES REPO TREE` → init + commit, print the checksum. */
+/** Init mode: `--init MODE REPO` (untimed, as `ostree init` is for the other side). */
+async function initChild(argv: string[]): Promise<void> {
+  const [mode, repoPath] = argv;
+  await Repo.init(repoPath!, { mode: mode as Config['mode'] });
+}
+
+/** Child mode: `--child MODE SIZES REPO TREE` → commit into the repo `--init` made, print the checksum. */
 async function child(argv: string[]): Promise<void> {
-  const [mode, sizes, repoPath, tree] = argv;
+  const [, sizes, repoPath, tree] = argv;
   // Keep the event loop alive: store/lock.ts unrefs its flock(1) holder, so awaiting its release
   // with nothing else pending would end the process with "unsettled top-level await" (exit 13).
   const keepAlive = setInterval(() => undefined, 1 << 30);
-  const repo = await Repo.init(repoPath!, { mode: mode as Config['mode'] });
+  const repo = await Repo.open(repoPath!);
   const r = await commit(repo, {
     branch: 'x',
     subject: 'bench',
@@ -135,7 +142,9 @@ async function main(): Promise<void> {
           theirs.push(t);
           csumTheirs = t.stdout!.toString().trim();
         };
-        // ours includes `init` in the child (a few ms); ostree's init ran outside the timing.
+        // both repositories are initialised outside the timing
+        const oursInit = spawnSync(process.execPath, [self, '--init', cfg.mode, ro]);
+        if (oursInit.status !== 0) throw new Error(`init: ${oursInit.stderr}`);
         const runOurs = () => {
           const o = timeCommand([process.execPath, self, '--child', cfg.mode, cfg.sizes ? '1' : '0', ro, treeDir]);
           ours.push(o);
@@ -188,4 +197,5 @@ async function main(): Promise<void> {
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 31_000);
 
 if (process.argv[2] === '--child') await child(process.argv.slice(3));
+else if (process.argv[2] === '--init') await initChild(process.argv.slice(3));
 else await main();
