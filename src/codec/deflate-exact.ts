@@ -13,657 +13,679 @@
  * @module
  */
 
-// ---- constants (zlib deflate.h / trees.c) ----
-const WSIZE = 1 << 15; // windowBits 15
-const WMASK = WSIZE - 1;
-const WINDOW_SIZE = 2 * WSIZE;
-const HASH_SIZE = 1 << 15; // hash_bits = memLevel + 7
-const HASH_MASK = HASH_SIZE - 1; // hash_shift = 5, so the hash of 3 bytes is (b0<<10 ^ b1<<5 ^ b2) & mask
-const MIN_MATCH = 3;
-const MAX_MATCH = 258;
-const MIN_LOOKAHEAD = MAX_MATCH + MIN_MATCH + 1;
-const MAX_DIST = WSIZE - MIN_LOOKAHEAD;
-const TOO_FAR = 4096; // deflate.c
-const LIT_BUFSIZE = 1 << (8 + 6); // 1 << (memLevel + 6)
-const SYM_END = LIT_BUFSIZE - 1; // a block is flushed when this many symbols are buffered (deflate.h _tr_tally)
-const LITERALS = 256;
-const END_BLOCK = 256;
-const L_CODES = LITERALS + 1 + 29;
-const D_CODES = 30;
-const BL_CODES = 19;
-const HEAP_SIZE = 2 * L_CODES + 1;
-const MAX_BITS = 15;
-const MAX_BL_BITS = 7;
-const REP_3_6 = 16;
-const REPZ_3_10 = 17;
-const REPZ_11_138 = 18;
-
-const EXTRA_LBITS = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0);
-const EXTRA_DBITS = Uint8Array.of(0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13);
-const EXTRA_BLBITS = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 3, 7);
-const BL_ORDER = Uint8Array.of(16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15);
-
-/** Level parameters (deflate.c configuration_table): good_length, max_lazy, nice_length, max_chain. */
-const CONFIG: readonly (readonly [number, number, number, number])[] = [
-  [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0],
-  [4, 4, 16, 16], [8, 16, 32, 32], [8, 16, 128, 128], [8, 32, 128, 256], [32, 128, 258, 1024], [32, 258, 258, 4096],
-];
-
-// ---- derived tables (trees.c tr_static_init) ----
-const LENGTH_CODE = new Uint8Array(256); // match length − 3 → length code 0..28
-const BASE_LENGTH = new Int32Array(29);
-const DIST_CODE = new Uint8Array(512); // distance − 1 → code: [0..255] direct, [256..511] for (d >> 7)
-const BASE_DIST = new Int32Array(D_CODES);
-const STATIC_LLEN = new Int32Array(L_CODES + 2);
-const STATIC_LCODE = new Int32Array(L_CODES + 2);
-const STATIC_DLEN = new Int32Array(D_CODES);
-const STATIC_DCODE = new Int32Array(D_CODES);
-
-function reverseBits(code: number, len: number): number {
-  let r = 0;
-  for (let i = 0; i < len; i++) {
-    r = (r << 1) | (code & 1);
-    code >>>= 1;
-  }
-  return r;
-}
-
-/** Canonical code assignment from bit lengths (trees.c gen_codes). */
-function genCodes(lens: Int32Array, codes: Int32Array, maxCode: number, count: Int32Array): void {
-  const next = new Int32Array(MAX_BITS + 1);
-  let code = 0;
-  for (let bits = 1; bits <= MAX_BITS; bits++) {
-    code = (code + count[bits - 1]!) << 1;
-    next[bits] = code;
-  }
-  for (let n = 0; n <= maxCode; n++) {
-    const len = lens[n]!;
-    if (len !== 0) codes[n] = reverseBits(next[len]!++, len);
-  }
-}
-
-{
-  let length = 0;
-  let code = 0;
-  for (; code < 28; code++) {
-    BASE_LENGTH[code] = length;
-    for (let n = 0; n < 1 << EXTRA_LBITS[code]!; n++) LENGTH_CODE[length++] = code;
-  }
-  LENGTH_CODE[length - 1] = code; // length 258 uses code 285, not 284 + 31 (trees.c)
-  BASE_LENGTH[28] = 0; // unused for code 28 (no extra bits)
-  let dist = 0;
-  for (code = 0; code < 16; code++) {
-    BASE_DIST[code] = dist;
-    for (let n = 0; n < 1 << EXTRA_DBITS[code]!; n++) DIST_CODE[dist++] = code;
-  }
-  dist >>= 7;
-  for (; code < D_CODES; code++) {
-    BASE_DIST[code] = dist << 7;
-    for (let n = 0; n < 1 << (EXTRA_DBITS[code]! - 7); n++) DIST_CODE[256 + dist++] = code;
-  }
-  const count = new Int32Array(MAX_BITS + 1);
-  for (let n = 0; n < L_CODES + 2; n++) {
-    const len = n <= 143 ? 8 : n <= 255 ? 9 : n <= 279 ? 7 : 8;
-    STATIC_LLEN[n] = len;
-    count[len]!++;
-  }
-  genCodes(STATIC_LLEN, STATIC_LCODE, L_CODES + 1, count);
-  for (let n = 0; n < D_CODES; n++) {
-    STATIC_DLEN[n] = 5;
-    STATIC_DCODE[n] = reverseBits(n, 5);
-  }
-}
-
-// ---- reusable state (the encoder is synchronous and not re-entrant) ----
-const win = new Uint8Array(WINDOW_SIZE + MAX_MATCH + 8);
-/** head[hash] and prev[pos & WMASK] hold `absolute position + posOffset`; anything below the window base is NIL. */
-const head = new Int32Array(HASH_SIZE);
-const prev = new Int32Array(WSIZE);
-let posOffset = 1;
-/** Buffered symbols: `dist << 8 | lc` (dist 0 for a literal), as zlib's sym_buf. */
-const syms = new Int32Array(LIT_BUFSIZE);
-
-const ltFreq = new Int32Array(HEAP_SIZE);
-const ltLen = new Int32Array(HEAP_SIZE); // also the Dad field while building, as in trees.c
-const ltCode = new Int32Array(HEAP_SIZE);
-const dtFreq = new Int32Array(2 * D_CODES + 1);
-const dtLen = new Int32Array(2 * D_CODES + 1);
-const dtCode = new Int32Array(2 * D_CODES + 1);
-const blFreq = new Int32Array(2 * BL_CODES + 1);
-const blLen = new Int32Array(2 * BL_CODES + 1);
-const blCode = new Int32Array(2 * BL_CODES + 1);
-const heap = new Int32Array(2 * L_CODES + 1);
-const depth = new Int32Array(2 * L_CODES + 1);
-const blCount = new Int32Array(MAX_BITS + 1);
-let optLen = 0;
-let staticLen = 0;
-
-let out = new Uint8Array(1 << 16);
-let op = 0;
-let bitBuf = 0;
-let bitCount = 0;
-
-function ensureOut(extra: number): void {
-  if (op + extra <= out.length) return;
-  let size = out.length * 2;
-  while (size < op + extra) size *= 2;
-  const bigger = new Uint8Array(size);
-  bigger.set(out.subarray(0, op));
-  out = bigger;
-}
-
-function sendBits(value: number, len: number): void {
-  bitBuf |= value << bitCount;
-  bitCount += len;
-  while (bitCount >= 8) {
-    out[op++] = bitBuf;
-    bitBuf >>>= 8;
-    bitCount -= 8;
-  }
-}
-
-/** Flush the bit buffer to a byte boundary (trees.c bi_windup). */
-function windup(): void {
-  while (bitCount > 0) {
-    out[op++] = bitBuf;
-    bitBuf >>>= 8;
-    bitCount -= 8;
-  }
-  bitBuf = 0;
-  bitCount = 0;
-}
-
-/** trees.c smaller(): frequency, then depth, breaks ties. */
-function pqDownHeap(freq: Int32Array, heapLen: number, k: number): void {
-  const v = heap[k]!;
-  const fv = freq[v]!;
-  const dv = depth[v]!;
-  let j = k << 1;
-  while (j <= heapLen) {
-    let hj = heap[j]!;
-    if (j < heapLen) {
-      const hj1 = heap[j + 1]!;
-      const f1 = freq[hj1]!;
-      const f0 = freq[hj]!;
-      if (f1 < f0 || (f1 === f0 && depth[hj1]! <= depth[hj]!)) {
-        j++;
-        hj = hj1;
-      }
-    }
-    const fj = freq[hj]!;
-    if (fv < fj || (fv === fj && dv <= depth[hj]!)) break;
-    heap[k] = hj;
-    k = j;
-    j <<= 1;
-  }
-  heap[k] = v;
-}
+/** A zlib-exact raw DEFLATE encoder: see {@link deflateRawExact}. */
+export type DeflateRawExact = (data: Uint8Array, level: number) => Uint8Array;
 
 /**
- * Build a Huffman tree (trees.c build_tree + gen_bitlen + gen_codes); adds to optLen/staticLen.
- * Returns max_code.
+ * Make an independent encoder with its own tables and buffers. The function is self-contained (it
+ * refers to nothing outside its body), so its source text (`createDeflateRawExact.toString()`) can
+ * be embedded in an inline worker source.
  */
-function buildTree(
-  freq: Int32Array, lens: Int32Array, codes: Int32Array, elems: number,
-  stree: Int32Array | null, extra: Uint8Array, extraBase: number, maxLength: number,
-): number {
-  let heapLen = 0;
-  let heapMax = HEAP_SIZE;
-  let maxCode = -1;
-  for (let n = 0; n < elems; n++) {
-    if (freq[n] !== 0) {
-      heap[++heapLen] = maxCode = n;
-      depth[n] = 0;
-    } else {
-      lens[n] = 0;
-    }
-  }
-  // at least two codes of non-zero frequency
-  while (heapLen < 2) {
-    const node = (heap[++heapLen] = maxCode < 2 ? ++maxCode : 0);
-    freq[node] = 1;
-    depth[node] = 0;
-    optLen--;
-    if (stree !== null) staticLen -= stree[node]!;
-  }
-  for (let n = heapLen >> 1; n >= 1; n--) pqDownHeap(freq, heapLen, n);
-  let node = elems;
-  do {
-    const n = heap[1]!;
-    heap[1] = heap[heapLen--]!;
-    pqDownHeap(freq, heapLen, 1);
-    const m = heap[1]!;
-    heap[--heapMax] = n;
-    heap[--heapMax] = m;
-    freq[node] = freq[n]! + freq[m]!;
-    depth[node] = (depth[n]! >= depth[m]! ? depth[n]! : depth[m]!) + 1;
-    lens[n] = lens[m] = node; // Dad
-    heap[1] = node++;
-    pqDownHeap(freq, heapLen, 1);
-  } while (heapLen >= 2);
-  heap[--heapMax] = heap[1]!;
+export function createDeflateRawExact(): DeflateRawExact {
+  // ---- constants (zlib deflate.h / trees.c) ----
+  const WSIZE = 1 << 15; // windowBits 15
+  const WMASK = WSIZE - 1;
+  const WINDOW_SIZE = 2 * WSIZE;
+  const HASH_SIZE = 1 << 15; // hash_bits = memLevel + 7
+  const HASH_MASK = HASH_SIZE - 1; // hash_shift = 5, so the hash of 3 bytes is (b0<<10 ^ b1<<5 ^ b2) & mask
+  const MIN_MATCH = 3;
+  const MAX_MATCH = 258;
+  const MIN_LOOKAHEAD = MAX_MATCH + MIN_MATCH + 1;
+  const MAX_DIST = WSIZE - MIN_LOOKAHEAD;
+  const TOO_FAR = 4096; // deflate.c
+  const LIT_BUFSIZE = 1 << (8 + 6); // 1 << (memLevel + 6)
+  const SYM_END = LIT_BUFSIZE - 1; // a block is flushed when this many symbols are buffered (deflate.h _tr_tally)
+  const LITERALS = 256;
+  const END_BLOCK = 256;
+  const L_CODES = LITERALS + 1 + 29;
+  const D_CODES = 30;
+  const BL_CODES = 19;
+  const HEAP_SIZE = 2 * L_CODES + 1;
+  const MAX_BITS = 15;
+  const MAX_BL_BITS = 7;
+  const REP_3_6 = 16;
+  const REPZ_3_10 = 17;
+  const REPZ_11_138 = 18;
 
-  // gen_bitlen
-  blCount.fill(0);
-  lens[heap[heapMax]!] = 0;
-  let overflow = 0;
-  let h = heapMax + 1;
-  for (; h < HEAP_SIZE; h++) {
-    const n = heap[h]!;
-    let bits = lens[lens[n]!]! + 1;
-    if (bits > maxLength) {
-      bits = maxLength;
-      overflow++;
+  const EXTRA_LBITS = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0);
+  const EXTRA_DBITS = Uint8Array.of(0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13);
+  const EXTRA_BLBITS = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 3, 7);
+  const BL_ORDER = Uint8Array.of(16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15);
+
+  /** Level parameters (deflate.c configuration_table): good_length, max_lazy, nice_length, max_chain. */
+  const CONFIG: readonly (readonly [number, number, number, number])[] = [
+    [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0],
+    [4, 4, 16, 16], [8, 16, 32, 32], [8, 16, 128, 128], [8, 32, 128, 256], [32, 128, 258, 1024], [32, 258, 258, 4096],
+  ];
+
+  // ---- derived tables (trees.c tr_static_init) ----
+  const LENGTH_CODE = new Uint8Array(256); // match length − 3 → length code 0..28
+  const BASE_LENGTH = new Int32Array(29);
+  const DIST_CODE = new Uint8Array(512); // distance − 1 → code: [0..255] direct, [256..511] for (d >> 7)
+  const BASE_DIST = new Int32Array(D_CODES);
+  const STATIC_LLEN = new Int32Array(L_CODES + 2);
+  const STATIC_LCODE = new Int32Array(L_CODES + 2);
+  const STATIC_DLEN = new Int32Array(D_CODES);
+  const STATIC_DCODE = new Int32Array(D_CODES);
+
+  function reverseBits(code: number, len: number): number {
+    let r = 0;
+    for (let i = 0; i < len; i++) {
+      r = (r << 1) | (code & 1);
+      code >>>= 1;
     }
-    lens[n] = bits;
-    if (n > maxCode) continue;
-    blCount[bits]!++;
-    const xbits = n >= extraBase ? extra[n - extraBase]! : 0;
-    const f = freq[n]!;
-    optLen += f * (bits + xbits);
-    if (stree !== null) staticLen += f * (stree[n]! + xbits);
+    return r;
   }
-  if (overflow !== 0) {
-    do {
-      let bits = maxLength - 1;
-      while (blCount[bits] === 0) bits--;
-      blCount[bits]!--;
-      blCount[bits + 1]! += 2;
-      blCount[maxLength]!--;
-      overflow -= 2;
-    } while (overflow > 0);
-    for (let bits = maxLength; bits !== 0; bits--) {
-      let n = blCount[bits]!;
-      while (n !== 0) {
-        const m = heap[--h]!;
-        if (m > maxCode) continue;
-        if (lens[m] !== bits) {
-          optLen += (bits - lens[m]!) * freq[m]!;
-          lens[m] = bits;
+
+  /** Canonical code assignment from bit lengths (trees.c gen_codes). */
+  function genCodes(lens: Int32Array, codes: Int32Array, maxCode: number, count: Int32Array): void {
+    const next = new Int32Array(MAX_BITS + 1);
+    let code = 0;
+    for (let bits = 1; bits <= MAX_BITS; bits++) {
+      code = (code + count[bits - 1]!) << 1;
+      next[bits] = code;
+    }
+    for (let n = 0; n <= maxCode; n++) {
+      const len = lens[n]!;
+      if (len !== 0) codes[n] = reverseBits(next[len]!++, len);
+    }
+  }
+
+  {
+    let length = 0;
+    let code = 0;
+    for (; code < 28; code++) {
+      BASE_LENGTH[code] = length;
+      for (let n = 0; n < 1 << EXTRA_LBITS[code]!; n++) LENGTH_CODE[length++] = code;
+    }
+    LENGTH_CODE[length - 1] = code; // length 258 uses code 285, not 284 + 31 (trees.c)
+    BASE_LENGTH[28] = 0; // unused for code 28 (no extra bits)
+    let dist = 0;
+    for (code = 0; code < 16; code++) {
+      BASE_DIST[code] = dist;
+      for (let n = 0; n < 1 << EXTRA_DBITS[code]!; n++) DIST_CODE[dist++] = code;
+    }
+    dist >>= 7;
+    for (; code < D_CODES; code++) {
+      BASE_DIST[code] = dist << 7;
+      for (let n = 0; n < 1 << (EXTRA_DBITS[code]! - 7); n++) DIST_CODE[256 + dist++] = code;
+    }
+    const count = new Int32Array(MAX_BITS + 1);
+    for (let n = 0; n < L_CODES + 2; n++) {
+      const len = n <= 143 ? 8 : n <= 255 ? 9 : n <= 279 ? 7 : 8;
+      STATIC_LLEN[n] = len;
+      count[len]!++;
+    }
+    genCodes(STATIC_LLEN, STATIC_LCODE, L_CODES + 1, count);
+    for (let n = 0; n < D_CODES; n++) {
+      STATIC_DLEN[n] = 5;
+      STATIC_DCODE[n] = reverseBits(n, 5);
+    }
+  }
+
+  // ---- reusable state (the encoder is synchronous and not re-entrant) ----
+  const win = new Uint8Array(WINDOW_SIZE + MAX_MATCH + 8);
+  /** head[hash] and prev[pos & WMASK] hold `absolute position + posOffset`; anything below the window base is NIL. */
+  const head = new Int32Array(HASH_SIZE);
+  const prev = new Int32Array(WSIZE);
+  let posOffset = 1;
+  /** Buffered symbols: `dist << 8 | lc` (dist 0 for a literal), as zlib's sym_buf. */
+  const syms = new Int32Array(LIT_BUFSIZE);
+
+  const ltFreq = new Int32Array(HEAP_SIZE);
+  const ltLen = new Int32Array(HEAP_SIZE); // also the Dad field while building, as in trees.c
+  const ltCode = new Int32Array(HEAP_SIZE);
+  const dtFreq = new Int32Array(2 * D_CODES + 1);
+  const dtLen = new Int32Array(2 * D_CODES + 1);
+  const dtCode = new Int32Array(2 * D_CODES + 1);
+  const blFreq = new Int32Array(2 * BL_CODES + 1);
+  const blLen = new Int32Array(2 * BL_CODES + 1);
+  const blCode = new Int32Array(2 * BL_CODES + 1);
+  const heap = new Int32Array(2 * L_CODES + 1);
+  const depth = new Int32Array(2 * L_CODES + 1);
+  const blCount = new Int32Array(MAX_BITS + 1);
+  let optLen = 0;
+  let staticLen = 0;
+
+  let out = new Uint8Array(1 << 16);
+  let op = 0;
+  let bitBuf = 0;
+  let bitCount = 0;
+
+  function ensureOut(extra: number): void {
+    if (op + extra <= out.length) return;
+    let size = out.length * 2;
+    while (size < op + extra) size *= 2;
+    const bigger = new Uint8Array(size);
+    bigger.set(out.subarray(0, op));
+    out = bigger;
+  }
+
+  function sendBits(value: number, len: number): void {
+    bitBuf |= value << bitCount;
+    bitCount += len;
+    while (bitCount >= 8) {
+      out[op++] = bitBuf;
+      bitBuf >>>= 8;
+      bitCount -= 8;
+    }
+  }
+
+  /** Flush the bit buffer to a byte boundary (trees.c bi_windup). */
+  function windup(): void {
+    while (bitCount > 0) {
+      out[op++] = bitBuf;
+      bitBuf >>>= 8;
+      bitCount -= 8;
+    }
+    bitBuf = 0;
+    bitCount = 0;
+  }
+
+  /** trees.c smaller(): frequency, then depth, breaks ties. */
+  function pqDownHeap(freq: Int32Array, heapLen: number, k: number): void {
+    const v = heap[k]!;
+    const fv = freq[v]!;
+    const dv = depth[v]!;
+    let j = k << 1;
+    while (j <= heapLen) {
+      let hj = heap[j]!;
+      if (j < heapLen) {
+        const hj1 = heap[j + 1]!;
+        const f1 = freq[hj1]!;
+        const f0 = freq[hj]!;
+        if (f1 < f0 || (f1 === f0 && depth[hj1]! <= depth[hj]!)) {
+          j++;
+          hj = hj1;
         }
-        n--;
+      }
+      const fj = freq[hj]!;
+      if (fv < fj || (fv === fj && dv <= depth[hj]!)) break;
+      heap[k] = hj;
+      k = j;
+      j <<= 1;
+    }
+    heap[k] = v;
+  }
+
+  /**
+   * Build a Huffman tree (trees.c build_tree + gen_bitlen + gen_codes); adds to optLen/staticLen.
+   * Returns max_code.
+   */
+  function buildTree(
+    freq: Int32Array, lens: Int32Array, codes: Int32Array, elems: number,
+    stree: Int32Array | null, extra: Uint8Array, extraBase: number, maxLength: number,
+  ): number {
+    let heapLen = 0;
+    let heapMax = HEAP_SIZE;
+    let maxCode = -1;
+    for (let n = 0; n < elems; n++) {
+      if (freq[n] !== 0) {
+        heap[++heapLen] = maxCode = n;
+        depth[n] = 0;
+      } else {
+        lens[n] = 0;
       }
     }
-  }
-  genCodes(lens, codes, maxCode, blCount);
-  return maxCode;
-}
+    // at least two codes of non-zero frequency
+    while (heapLen < 2) {
+      const node = (heap[++heapLen] = maxCode < 2 ? ++maxCode : 0);
+      freq[node] = 1;
+      depth[node] = 0;
+      optLen--;
+      if (stree !== null) staticLen -= stree[node]!;
+    }
+    for (let n = heapLen >> 1; n >= 1; n--) pqDownHeap(freq, heapLen, n);
+    let node = elems;
+    do {
+      const n = heap[1]!;
+      heap[1] = heap[heapLen--]!;
+      pqDownHeap(freq, heapLen, 1);
+      const m = heap[1]!;
+      heap[--heapMax] = n;
+      heap[--heapMax] = m;
+      freq[node] = freq[n]! + freq[m]!;
+      depth[node] = (depth[n]! >= depth[m]! ? depth[n]! : depth[m]!) + 1;
+      lens[n] = lens[m] = node; // Dad
+      heap[1] = node++;
+      pqDownHeap(freq, heapLen, 1);
+    } while (heapLen >= 2);
+    heap[--heapMax] = heap[1]!;
 
-/** trees.c scan_tree: count the code-length codes needed to send `lens[0..maxCode]`. */
-function scanTree(lens: Int32Array, maxCode: number): void {
-  let prevLen = -1;
-  let nextLen = lens[0]!;
-  let count = 0;
-  let maxCount = 7;
-  let minCount = 4;
-  if (nextLen === 0) {
-    maxCount = 138;
-    minCount = 3;
+    // gen_bitlen
+    blCount.fill(0);
+    lens[heap[heapMax]!] = 0;
+    let overflow = 0;
+    let h = heapMax + 1;
+    for (; h < HEAP_SIZE; h++) {
+      const n = heap[h]!;
+      let bits = lens[lens[n]!]! + 1;
+      if (bits > maxLength) {
+        bits = maxLength;
+        overflow++;
+      }
+      lens[n] = bits;
+      if (n > maxCode) continue;
+      blCount[bits]!++;
+      const xbits = n >= extraBase ? extra[n - extraBase]! : 0;
+      const f = freq[n]!;
+      optLen += f * (bits + xbits);
+      if (stree !== null) staticLen += f * (stree[n]! + xbits);
+    }
+    if (overflow !== 0) {
+      do {
+        let bits = maxLength - 1;
+        while (blCount[bits] === 0) bits--;
+        blCount[bits]!--;
+        blCount[bits + 1]! += 2;
+        blCount[maxLength]!--;
+        overflow -= 2;
+      } while (overflow > 0);
+      for (let bits = maxLength; bits !== 0; bits--) {
+        let n = blCount[bits]!;
+        while (n !== 0) {
+          const m = heap[--h]!;
+          if (m > maxCode) continue;
+          if (lens[m] !== bits) {
+            optLen += (bits - lens[m]!) * freq[m]!;
+            lens[m] = bits;
+          }
+          n--;
+        }
+      }
+    }
+    genCodes(lens, codes, maxCode, blCount);
+    return maxCode;
   }
-  lens[maxCode + 1] = 0xffff; // guard
-  for (let n = 0; n <= maxCode; n++) {
-    const curLen = nextLen;
-    nextLen = lens[n + 1]!;
-    if (++count < maxCount && curLen === nextLen) continue;
-    if (count < minCount) blFreq[curLen]! += count;
-    else if (curLen !== 0) {
-      if (curLen !== prevLen) blFreq[curLen]!++;
-      blFreq[REP_3_6]!++;
-    } else if (count <= 10) blFreq[REPZ_3_10]!++;
-    else blFreq[REPZ_11_138]!++;
-    count = 0;
-    prevLen = curLen;
+
+  /** trees.c scan_tree: count the code-length codes needed to send `lens[0..maxCode]`. */
+  function scanTree(lens: Int32Array, maxCode: number): void {
+    let prevLen = -1;
+    let nextLen = lens[0]!;
+    let count = 0;
+    let maxCount = 7;
+    let minCount = 4;
     if (nextLen === 0) {
       maxCount = 138;
       minCount = 3;
-    } else if (curLen === nextLen) {
-      maxCount = 6;
-      minCount = 3;
-    } else {
-      maxCount = 7;
-      minCount = 4;
     }
-  }
-}
-
-/** trees.c send_tree: emit `lens[0..maxCode]` with the code-length code. */
-function sendTree(lens: Int32Array, maxCode: number): void {
-  let prevLen = -1;
-  let nextLen = lens[0]!;
-  let count = 0;
-  let maxCount = 7;
-  let minCount = 4;
-  if (nextLen === 0) {
-    maxCount = 138;
-    minCount = 3;
-  }
-  for (let n = 0; n <= maxCode; n++) {
-    const curLen = nextLen;
-    nextLen = lens[n + 1]!;
-    if (++count < maxCount && curLen === nextLen) continue;
-    if (count < minCount) {
-      do sendBits(blCode[curLen]!, blLen[curLen]!);
-      while (--count !== 0);
-    } else if (curLen !== 0) {
-      if (curLen !== prevLen) {
-        sendBits(blCode[curLen]!, blLen[curLen]!);
-        count--;
+    lens[maxCode + 1] = 0xffff; // guard
+    for (let n = 0; n <= maxCode; n++) {
+      const curLen = nextLen;
+      nextLen = lens[n + 1]!;
+      if (++count < maxCount && curLen === nextLen) continue;
+      if (count < minCount) blFreq[curLen]! += count;
+      else if (curLen !== 0) {
+        if (curLen !== prevLen) blFreq[curLen]!++;
+        blFreq[REP_3_6]!++;
+      } else if (count <= 10) blFreq[REPZ_3_10]!++;
+      else blFreq[REPZ_11_138]!++;
+      count = 0;
+      prevLen = curLen;
+      if (nextLen === 0) {
+        maxCount = 138;
+        minCount = 3;
+      } else if (curLen === nextLen) {
+        maxCount = 6;
+        minCount = 3;
+      } else {
+        maxCount = 7;
+        minCount = 4;
       }
-      sendBits(blCode[REP_3_6]!, blLen[REP_3_6]!);
-      sendBits(count - 3, 2);
-    } else if (count <= 10) {
-      sendBits(blCode[REPZ_3_10]!, blLen[REPZ_3_10]!);
-      sendBits(count - 3, 3);
-    } else {
-      sendBits(blCode[REPZ_11_138]!, blLen[REPZ_11_138]!);
-      sendBits(count - 11, 7);
     }
-    count = 0;
-    prevLen = curLen;
+  }
+
+  /** trees.c send_tree: emit `lens[0..maxCode]` with the code-length code. */
+  function sendTree(lens: Int32Array, maxCode: number): void {
+    let prevLen = -1;
+    let nextLen = lens[0]!;
+    let count = 0;
+    let maxCount = 7;
+    let minCount = 4;
     if (nextLen === 0) {
       maxCount = 138;
       minCount = 3;
-    } else if (curLen === nextLen) {
-      maxCount = 6;
-      minCount = 3;
+    }
+    for (let n = 0; n <= maxCode; n++) {
+      const curLen = nextLen;
+      nextLen = lens[n + 1]!;
+      if (++count < maxCount && curLen === nextLen) continue;
+      if (count < minCount) {
+        do sendBits(blCode[curLen]!, blLen[curLen]!);
+        while (--count !== 0);
+      } else if (curLen !== 0) {
+        if (curLen !== prevLen) {
+          sendBits(blCode[curLen]!, blLen[curLen]!);
+          count--;
+        }
+        sendBits(blCode[REP_3_6]!, blLen[REP_3_6]!);
+        sendBits(count - 3, 2);
+      } else if (count <= 10) {
+        sendBits(blCode[REPZ_3_10]!, blLen[REPZ_3_10]!);
+        sendBits(count - 3, 3);
+      } else {
+        sendBits(blCode[REPZ_11_138]!, blLen[REPZ_11_138]!);
+        sendBits(count - 11, 7);
+      }
+      count = 0;
+      prevLen = curLen;
+      if (nextLen === 0) {
+        maxCount = 138;
+        minCount = 3;
+      } else if (curLen === nextLen) {
+        maxCount = 6;
+        minCount = 3;
+      } else {
+        maxCount = 7;
+        minCount = 4;
+      }
+    }
+  }
+
+  /** trees.c compress_block: the buffered symbols with the given codes, then END_BLOCK. */
+  function compressBlock(lcode: Int32Array, llen: Int32Array, dcode: Int32Array, dlen: Int32Array, nsyms: number): void {
+    const o = out;
+    let p = op;
+    let bb = bitBuf;
+    let bc = bitCount;
+    for (let i = 0; i < nsyms; i++) {
+      const s = syms[i]!;
+      const lc = s & 0xff;
+      let dist = s >>> 8;
+      if (dist === 0) {
+        bb |= lcode[lc]! << bc;
+        bc += llen[lc]!;
+      } else {
+        const code = LENGTH_CODE[lc]!;
+        bb |= lcode[code + LITERALS + 1]! << bc;
+        bc += llen[code + LITERALS + 1]!;
+        if (bc >= 16) {
+          o[p++] = bb;
+          o[p++] = bb >>> 8;
+          bb >>>= 16;
+          bc -= 16;
+        }
+        const xl = EXTRA_LBITS[code]!;
+        if (xl !== 0) {
+          bb |= (lc - BASE_LENGTH[code]!) << bc;
+          bc += xl;
+        }
+        if (bc >= 16) {
+          o[p++] = bb;
+          o[p++] = bb >>> 8;
+          bb >>>= 16;
+          bc -= 16;
+        }
+        dist--;
+        const dc = dist < 256 ? DIST_CODE[dist]! : DIST_CODE[256 + (dist >>> 7)]!;
+        bb |= dcode[dc]! << bc;
+        bc += dlen[dc]!;
+        if (bc >= 16) {
+          o[p++] = bb;
+          o[p++] = bb >>> 8;
+          bb >>>= 16;
+          bc -= 16;
+        }
+        const xd = EXTRA_DBITS[dc]!;
+        if (xd !== 0) {
+          bb |= (dist - BASE_DIST[dc]!) << bc;
+          bc += xd;
+        }
+      }
+      if (bc >= 16) {
+        o[p++] = bb;
+        o[p++] = bb >>> 8;
+        bb >>>= 16;
+        bc -= 16;
+      }
+    }
+    op = p;
+    bitBuf = bb;
+    bitCount = bc;
+    sendBits(lcode[END_BLOCK]!, llen[END_BLOCK]!);
+  }
+
+  /**
+   * trees.c _tr_flush_block for `nsyms` buffered symbols covering `storedLen` input bytes from
+   * `data[storedStart]` (`storedStart` < 0 when that text has left zlib's window: no stored block).
+   */
+  function flushBlock(data: Uint8Array, storedStart: number, storedLen: number, nsyms: number, last: number): void {
+    ensureOut(storedLen + nsyms * 6 + 2048);
+    optLen = 0;
+    staticLen = 0;
+    const lMax = buildTree(ltFreq, ltLen, ltCode, L_CODES, STATIC_LLEN, EXTRA_LBITS, LITERALS + 1, MAX_BITS);
+    const dMax = buildTree(dtFreq, dtLen, dtCode, D_CODES, STATIC_DLEN, EXTRA_DBITS, 0, MAX_BITS);
+    // build_bl_tree
+    blFreq.fill(0);
+    scanTree(ltLen, lMax);
+    scanTree(dtLen, dMax);
+    buildTree(blFreq, blLen, blCode, BL_CODES, null, EXTRA_BLBITS, 0, MAX_BL_BITS);
+    let maxBlIndex = BL_CODES - 1;
+    for (; maxBlIndex >= 3; maxBlIndex--) if (blLen[BL_ORDER[maxBlIndex]!] !== 0) break;
+    optLen += 3 * (maxBlIndex + 1) + 5 + 5 + 4;
+
+    let optLenb = (optLen + 3 + 7) >>> 3;
+    const staticLenb = (staticLen + 3 + 7) >>> 3;
+    if (staticLenb <= optLenb) optLenb = staticLenb;
+
+    if (storedLen + 4 <= optLenb && storedStart >= 0) {
+      // _tr_stored_block
+      sendBits(last, 3);
+      windup();
+      out[op++] = storedLen;
+      out[op++] = storedLen >>> 8;
+      out[op++] = ~storedLen;
+      out[op++] = ~storedLen >>> 8;
+      out.set(data.subarray(storedStart, storedStart + storedLen), op);
+      op += storedLen;
+    } else if (staticLenb === optLenb) {
+      sendBits(2 + last, 3);
+      compressBlock(STATIC_LCODE, STATIC_LLEN, STATIC_DCODE, STATIC_DLEN, nsyms);
     } else {
-      maxCount = 7;
-      minCount = 4;
+      sendBits(4 + last, 3);
+      // send_all_trees
+      sendBits(lMax + 1 - 257, 5);
+      sendBits(dMax + 1 - 1, 5);
+      sendBits(maxBlIndex + 1 - 4, 4);
+      for (let rank = 0; rank <= maxBlIndex; rank++) sendBits(blLen[BL_ORDER[rank]!]!, 3);
+      sendTree(ltLen, lMax);
+      sendTree(dtLen, dMax);
+      compressBlock(ltCode, ltLen, dtCode, dtLen, nsyms);
     }
+    // init_block
+    ltFreq.fill(0, 0, L_CODES);
+    dtFreq.fill(0, 0, D_CODES);
+    ltFreq[END_BLOCK] = 1;
+    if (last) windup();
   }
-}
 
-/** trees.c compress_block: the buffered symbols with the given codes, then END_BLOCK. */
-function compressBlock(lcode: Int32Array, llen: Int32Array, dcode: Int32Array, dlen: Int32Array, nsyms: number): void {
-  const o = out;
-  let p = op;
-  let bb = bitBuf;
-  let bc = bitCount;
-  for (let i = 0; i < nsyms; i++) {
-    const s = syms[i]!;
-    const lc = s & 0xff;
-    let dist = s >>> 8;
-    if (dist === 0) {
-      bb |= lcode[lc]! << bc;
-      bc += llen[lc]!;
-    } else {
-      const code = LENGTH_CODE[lc]!;
-      bb |= lcode[code + LITERALS + 1]! << bc;
-      bc += llen[code + LITERALS + 1]!;
-      if (bc >= 16) {
-        o[p++] = bb;
-        o[p++] = bb >>> 8;
-        bb >>>= 16;
-        bc -= 16;
+  /**
+   * Compress `data` as one raw DEFLATE stream, byte-identical to zlib 1.2.13
+   * (`deflateInit2(level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY)`, one `deflate(Z_FINISH)`).
+   *
+   * @param data - the whole input
+   * @param level - 4 to 9 (zlib's lazy-matching levels)
+   * @returns a new array holding the compressed stream
+   * @throws RangeError for any other level
+   */
+  return function deflateRawExact(data: Uint8Array, level: number): Uint8Array {
+    if (!Number.isInteger(level) || level < 4 || level > 9) throw new RangeError(`deflateRawExact: level ${level} is not 4..9`);
+    const [goodLength, maxLazy, niceLength, maxChain] = CONFIG[level]!;
+    const n = data.length;
+    const w = win;
+    const hd = head;
+    const pv = prev;
+    const sy = syms;
+    const lf = ltFreq;
+    const df = dtFreq;
+
+    if (posOffset + n + 2 > 0x3fffffff) {
+      hd.fill(0);
+      posOffset = 1;
+    }
+    const off = posOffset;
+    posOffset += n + 1; // every stored value of this call is below the next call's offset
+    op = 0;
+    bitBuf = 0;
+    bitCount = 0;
+    ltFreq.fill(0, 0, L_CODES);
+    dtFreq.fill(0, 0, D_CODES);
+    ltFreq[END_BLOCK] = 1;
+
+    let base = 0; // absolute position of w[0]
+    let inPos = 0; // next input byte to read into the window
+    let strstart = 0;
+    let lookahead = 0;
+    let blockStart = 0; // window coordinates; negative once slid out
+    let matchStart = 0;
+    let matchLength = MIN_MATCH - 1;
+    let prevLength = MIN_MATCH - 1;
+    let prevMatch = 0;
+    let matchAvailable = false;
+    let symNext = 0;
+    let firstRead = true;
+
+    for (;;) {
+      if (lookahead < MIN_LOOKAHEAD) {
+        // deflate.c fill_window
+        do {
+          let more = WINDOW_SIZE - lookahead - strstart;
+          if (strstart >= WSIZE + MAX_DIST) {
+            w.copyWithin(0, WSIZE, WSIZE + WSIZE - more);
+            matchStart -= WSIZE;
+            strstart -= WSIZE;
+            blockStart -= WSIZE;
+            base += WSIZE;
+            more += WSIZE;
+          }
+          if (inPos >= n) break;
+          const take = more < n - inPos ? more : n - inPos;
+          w.set(data.subarray(inPos, inPos + take), strstart + lookahead);
+          inPos += take;
+          lookahead += take;
+          if (firstRead) {
+            // zlib zeroes the never-written bytes just past the data (WIN_INIT = MAX_MATCH)
+            firstRead = false;
+            const end = strstart + lookahead;
+            if (end < WINDOW_SIZE) w.fill(0, end, Math.min(WINDOW_SIZE, end + MAX_MATCH));
+          }
+        } while (lookahead < MIN_LOOKAHEAD && inPos < n);
+        if (lookahead === 0) break;
       }
-      const xl = EXTRA_LBITS[code]!;
-      if (xl !== 0) {
-        bb |= (lc - BASE_LENGTH[code]!) << bc;
-        bc += xl;
+
+      let hashHead = 0;
+      if (lookahead >= MIN_MATCH) {
+        const hh = ((w[strstart]! << 10) ^ (w[strstart + 1]! << 5) ^ w[strstart + 2]!) & HASH_MASK;
+        const old = hd[hh]!;
+        hashHead = old - off - base;
+        pv[strstart & WMASK] = old;
+        hd[hh] = strstart + base + off;
       }
-      if (bc >= 16) {
-        o[p++] = bb;
-        o[p++] = bb >>> 8;
-        bb >>>= 16;
-        bc -= 16;
+      prevLength = matchLength;
+      prevMatch = matchStart;
+      matchLength = MIN_MATCH - 1;
+
+      if (hashHead > 0 && prevLength < maxLazy && strstart - hashHead <= MAX_DIST) {
+        // deflate.c longest_match
+        let chain = maxChain;
+        let bestLen = prevLength;
+        let nice = niceLength;
+        const limit = strstart > MAX_DIST ? strstart - MAX_DIST : 0;
+        if (prevLength >= goodLength) chain >>= 2;
+        if (nice > lookahead) nice = lookahead;
+        const strend = strstart + MAX_MATCH;
+        const s0 = w[strstart]!;
+        const s1 = w[strstart + 1]!;
+        let scanEnd1 = w[strstart + bestLen - 1]!;
+        let scanEnd = w[strstart + bestLen]!;
+        const rel = off + base;
+        let cur = hashHead;
+        for (;;) {
+          if (w[cur + bestLen] === scanEnd && w[cur + bestLen - 1] === scanEnd1 && w[cur] === s0 && w[cur + 1] === s1) {
+            // byte 2 is equal given equal hashes and bytes 0-1 (zlib skips it too)
+            let sc = strstart + 3;
+            let mc = cur + 3;
+            while (sc < strend && w[sc] === w[mc]) {
+              sc++;
+              mc++;
+            }
+            const len = sc - strstart;
+            if (len > bestLen) {
+              matchStart = cur;
+              bestLen = len;
+              if (len >= nice) break;
+              scanEnd1 = w[strstart + bestLen - 1]!;
+              scanEnd = w[strstart + bestLen]!;
+            }
+          }
+          cur = pv[cur & WMASK]! - rel;
+          if (cur <= limit || --chain === 0) break;
+        }
+        matchLength = bestLen <= lookahead ? bestLen : lookahead;
+        if (matchLength === MIN_MATCH && strstart - matchStart > TOO_FAR) matchLength = MIN_MATCH - 1;
       }
-      dist--;
-      const dc = dist < 256 ? DIST_CODE[dist]! : DIST_CODE[256 + (dist >>> 7)]!;
-      bb |= dcode[dc]! << bc;
-      bc += dlen[dc]!;
-      if (bc >= 16) {
-        o[p++] = bb;
-        o[p++] = bb >>> 8;
-        bb >>>= 16;
-        bc -= 16;
-      }
-      const xd = EXTRA_DBITS[dc]!;
-      if (xd !== 0) {
-        bb |= (dist - BASE_DIST[dc]!) << bc;
-        bc += xd;
+
+      if (prevLength >= MIN_MATCH && matchLength <= prevLength) {
+        const maxInsert = strstart + lookahead - MIN_MATCH;
+        const dist = strstart - 1 - prevMatch;
+        const lc = prevLength - MIN_MATCH;
+        sy[symNext++] = (dist << 8) | lc;
+        lf[LENGTH_CODE[lc]! + LITERALS + 1]!++;
+        const d = dist - 1;
+        df[d < 256 ? DIST_CODE[d]! : DIST_CODE[256 + (d >>> 7)]!]!++;
+        lookahead -= prevLength - 1;
+        let k = prevLength - 2;
+        const rel = base + off;
+        do {
+          if (++strstart <= maxInsert) {
+            const hh = ((w[strstart]! << 10) ^ (w[strstart + 1]! << 5) ^ w[strstart + 2]!) & HASH_MASK;
+            pv[strstart & WMASK] = hd[hh]!;
+            hd[hh] = strstart + rel;
+          }
+        } while (--k !== 0);
+        matchAvailable = false;
+        matchLength = MIN_MATCH - 1;
+        strstart++;
+        if (symNext === SYM_END) {
+          flushBlock(data, blockStart >= 0 ? blockStart + base : -1, strstart - blockStart, symNext, 0);
+          symNext = 0;
+          blockStart = strstart;
+        }
+      } else if (matchAvailable) {
+        const c = w[strstart - 1]!;
+        sy[symNext++] = c;
+        lf[c]!++;
+        if (symNext === SYM_END) {
+          flushBlock(data, blockStart >= 0 ? blockStart + base : -1, strstart - blockStart, symNext, 0);
+          symNext = 0;
+          blockStart = strstart;
+        }
+        strstart++;
+        lookahead--;
+      } else {
+        matchAvailable = true;
+        strstart++;
+        lookahead--;
       }
     }
-    if (bc >= 16) {
-      o[p++] = bb;
-      o[p++] = bb >>> 8;
-      bb >>>= 16;
-      bc -= 16;
+    if (matchAvailable) {
+      const c = w[strstart - 1]!;
+      sy[symNext++] = c;
+      lf[c]!++;
     }
-  }
-  op = p;
-  bitBuf = bb;
-  bitCount = bc;
-  sendBits(lcode[END_BLOCK]!, llen[END_BLOCK]!);
-}
-
-/**
- * trees.c _tr_flush_block for `nsyms` buffered symbols covering `storedLen` input bytes from
- * `data[storedStart]` (`storedStart` < 0 when that text has left zlib's window: no stored block).
- */
-function flushBlock(data: Uint8Array, storedStart: number, storedLen: number, nsyms: number, last: number): void {
-  ensureOut(storedLen + nsyms * 6 + 2048);
-  optLen = 0;
-  staticLen = 0;
-  const lMax = buildTree(ltFreq, ltLen, ltCode, L_CODES, STATIC_LLEN, EXTRA_LBITS, LITERALS + 1, MAX_BITS);
-  const dMax = buildTree(dtFreq, dtLen, dtCode, D_CODES, STATIC_DLEN, EXTRA_DBITS, 0, MAX_BITS);
-  // build_bl_tree
-  blFreq.fill(0);
-  scanTree(ltLen, lMax);
-  scanTree(dtLen, dMax);
-  buildTree(blFreq, blLen, blCode, BL_CODES, null, EXTRA_BLBITS, 0, MAX_BL_BITS);
-  let maxBlIndex = BL_CODES - 1;
-  for (; maxBlIndex >= 3; maxBlIndex--) if (blLen[BL_ORDER[maxBlIndex]!] !== 0) break;
-  optLen += 3 * (maxBlIndex + 1) + 5 + 5 + 4;
-
-  let optLenb = (optLen + 3 + 7) >>> 3;
-  const staticLenb = (staticLen + 3 + 7) >>> 3;
-  if (staticLenb <= optLenb) optLenb = staticLenb;
-
-  if (storedLen + 4 <= optLenb && storedStart >= 0) {
-    // _tr_stored_block
-    sendBits(last, 3);
-    windup();
-    out[op++] = storedLen;
-    out[op++] = storedLen >>> 8;
-    out[op++] = ~storedLen;
-    out[op++] = ~storedLen >>> 8;
-    out.set(data.subarray(storedStart, storedStart + storedLen), op);
-    op += storedLen;
-  } else if (staticLenb === optLenb) {
-    sendBits(2 + last, 3);
-    compressBlock(STATIC_LCODE, STATIC_LLEN, STATIC_DCODE, STATIC_DLEN, nsyms);
-  } else {
-    sendBits(4 + last, 3);
-    // send_all_trees
-    sendBits(lMax + 1 - 257, 5);
-    sendBits(dMax + 1 - 1, 5);
-    sendBits(maxBlIndex + 1 - 4, 4);
-    for (let rank = 0; rank <= maxBlIndex; rank++) sendBits(blLen[BL_ORDER[rank]!]!, 3);
-    sendTree(ltLen, lMax);
-    sendTree(dtLen, dMax);
-    compressBlock(ltCode, ltLen, dtCode, dtLen, nsyms);
-  }
-  // init_block
-  ltFreq.fill(0, 0, L_CODES);
-  dtFreq.fill(0, 0, D_CODES);
-  ltFreq[END_BLOCK] = 1;
-  if (last) windup();
+    flushBlock(data, blockStart >= 0 ? blockStart + base : -1, strstart - blockStart, symNext, 1);
+    return out.slice(0, op);
+  };
 }
 
 /**
  * Compress `data` as one raw DEFLATE stream, byte-identical to zlib 1.2.13
  * (`deflateInit2(level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY)`, one `deflate(Z_FINISH)`).
+ * Synchronous; the returned array is the caller's.
  *
  * @param data - the whole input
  * @param level - 4 to 9 (zlib's lazy-matching levels)
  * @returns a new array holding the compressed stream
  * @throws RangeError for any other level
  */
-export function deflateRawExact(data: Uint8Array, level: number): Uint8Array {
-  if (!Number.isInteger(level) || level < 4 || level > 9) throw new RangeError(`deflateRawExact: level ${level} is not 4..9`);
-  const [goodLength, maxLazy, niceLength, maxChain] = CONFIG[level]!;
-  const n = data.length;
-  const w = win;
-  const hd = head;
-  const pv = prev;
-  const sy = syms;
-  const lf = ltFreq;
-  const df = dtFreq;
-
-  if (posOffset + n + 2 > 0x3fffffff) {
-    hd.fill(0);
-    posOffset = 1;
-  }
-  const off = posOffset;
-  posOffset += n + 1; // every stored value of this call is below the next call's offset
-  op = 0;
-  bitBuf = 0;
-  bitCount = 0;
-  ltFreq.fill(0, 0, L_CODES);
-  dtFreq.fill(0, 0, D_CODES);
-  ltFreq[END_BLOCK] = 1;
-
-  let base = 0; // absolute position of w[0]
-  let inPos = 0; // next input byte to read into the window
-  let strstart = 0;
-  let lookahead = 0;
-  let blockStart = 0; // window coordinates; negative once slid out
-  let matchStart = 0;
-  let matchLength = MIN_MATCH - 1;
-  let prevLength = MIN_MATCH - 1;
-  let prevMatch = 0;
-  let matchAvailable = false;
-  let symNext = 0;
-  let firstRead = true;
-
-  for (;;) {
-    if (lookahead < MIN_LOOKAHEAD) {
-      // deflate.c fill_window
-      do {
-        let more = WINDOW_SIZE - lookahead - strstart;
-        if (strstart >= WSIZE + MAX_DIST) {
-          w.copyWithin(0, WSIZE, WSIZE + WSIZE - more);
-          matchStart -= WSIZE;
-          strstart -= WSIZE;
-          blockStart -= WSIZE;
-          base += WSIZE;
-          more += WSIZE;
-        }
-        if (inPos >= n) break;
-        const take = more < n - inPos ? more : n - inPos;
-        w.set(data.subarray(inPos, inPos + take), strstart + lookahead);
-        inPos += take;
-        lookahead += take;
-        if (firstRead) {
-          // zlib zeroes the never-written bytes just past the data (WIN_INIT = MAX_MATCH)
-          firstRead = false;
-          const end = strstart + lookahead;
-          if (end < WINDOW_SIZE) w.fill(0, end, Math.min(WINDOW_SIZE, end + MAX_MATCH));
-        }
-      } while (lookahead < MIN_LOOKAHEAD && inPos < n);
-      if (lookahead === 0) break;
-    }
-
-    let hashHead = 0;
-    if (lookahead >= MIN_MATCH) {
-      const hh = ((w[strstart]! << 10) ^ (w[strstart + 1]! << 5) ^ w[strstart + 2]!) & HASH_MASK;
-      const old = hd[hh]!;
-      hashHead = old - off - base;
-      pv[strstart & WMASK] = old;
-      hd[hh] = strstart + base + off;
-    }
-    prevLength = matchLength;
-    prevMatch = matchStart;
-    matchLength = MIN_MATCH - 1;
-
-    if (hashHead > 0 && prevLength < maxLazy && strstart - hashHead <= MAX_DIST) {
-      // deflate.c longest_match
-      let chain = maxChain;
-      let bestLen = prevLength;
-      let nice = niceLength;
-      const limit = strstart > MAX_DIST ? strstart - MAX_DIST : 0;
-      if (prevLength >= goodLength) chain >>= 2;
-      if (nice > lookahead) nice = lookahead;
-      const strend = strstart + MAX_MATCH;
-      const s0 = w[strstart]!;
-      const s1 = w[strstart + 1]!;
-      let scanEnd1 = w[strstart + bestLen - 1]!;
-      let scanEnd = w[strstart + bestLen]!;
-      const rel = off + base;
-      let cur = hashHead;
-      for (;;) {
-        if (w[cur + bestLen] === scanEnd && w[cur + bestLen - 1] === scanEnd1 && w[cur] === s0 && w[cur + 1] === s1) {
-          // byte 2 is equal given equal hashes and bytes 0-1 (zlib skips it too)
-          let sc = strstart + 3;
-          let mc = cur + 3;
-          while (sc < strend && w[sc] === w[mc]) {
-            sc++;
-            mc++;
-          }
-          const len = sc - strstart;
-          if (len > bestLen) {
-            matchStart = cur;
-            bestLen = len;
-            if (len >= nice) break;
-            scanEnd1 = w[strstart + bestLen - 1]!;
-            scanEnd = w[strstart + bestLen]!;
-          }
-        }
-        cur = pv[cur & WMASK]! - rel;
-        if (cur <= limit || --chain === 0) break;
-      }
-      matchLength = bestLen <= lookahead ? bestLen : lookahead;
-      if (matchLength === MIN_MATCH && strstart - matchStart > TOO_FAR) matchLength = MIN_MATCH - 1;
-    }
-
-    if (prevLength >= MIN_MATCH && matchLength <= prevLength) {
-      const maxInsert = strstart + lookahead - MIN_MATCH;
-      const dist = strstart - 1 - prevMatch;
-      const lc = prevLength - MIN_MATCH;
-      sy[symNext++] = (dist << 8) | lc;
-      lf[LENGTH_CODE[lc]! + LITERALS + 1]!++;
-      const d = dist - 1;
-      df[d < 256 ? DIST_CODE[d]! : DIST_CODE[256 + (d >>> 7)]!]!++;
-      lookahead -= prevLength - 1;
-      let k = prevLength - 2;
-      const rel = base + off;
-      do {
-        if (++strstart <= maxInsert) {
-          const hh = ((w[strstart]! << 10) ^ (w[strstart + 1]! << 5) ^ w[strstart + 2]!) & HASH_MASK;
-          pv[strstart & WMASK] = hd[hh]!;
-          hd[hh] = strstart + rel;
-        }
-      } while (--k !== 0);
-      matchAvailable = false;
-      matchLength = MIN_MATCH - 1;
-      strstart++;
-      if (symNext === SYM_END) {
-        flushBlock(data, blockStart >= 0 ? blockStart + base : -1, strstart - blockStart, symNext, 0);
-        symNext = 0;
-        blockStart = strstart;
-      }
-    } else if (matchAvailable) {
-      const c = w[strstart - 1]!;
-      sy[symNext++] = c;
-      lf[c]!++;
-      if (symNext === SYM_END) {
-        flushBlock(data, blockStart >= 0 ? blockStart + base : -1, strstart - blockStart, symNext, 0);
-        symNext = 0;
-        blockStart = strstart;
-      }
-      strstart++;
-      lookahead--;
-    } else {
-      matchAvailable = true;
-      strstart++;
-      lookahead--;
-    }
-  }
-  if (matchAvailable) {
-    const c = w[strstart - 1]!;
-    sy[symNext++] = c;
-    lf[c]!++;
-  }
-  flushBlock(data, blockStart >= 0 ? blockStart + base : -1, strstart - blockStart, symNext, 1);
-  return out.slice(0, op);
-}
+export const deflateRawExact: DeflateRawExact = createDeflateRawExact();
