@@ -125,6 +125,7 @@ export function createDeflateRawExact(): DeflateRawExact {
 
   // ---- reusable state (the encoder is synchronous and not re-entrant) ----
   const win = new Uint8Array(WINDOW_SIZE + MAX_MATCH + 8);
+  const winView = new DataView(win.buffer);
   /** head[hash] and prev[pos & WMASK] hold `absolute position + posOffset`; anything below the window base is NIL. */
   const head = new Int32Array(HASH_SIZE);
   const prev = new Int32Array(WSIZE);
@@ -513,6 +514,7 @@ export function createDeflateRawExact(): DeflateRawExact {
     const [goodLength, maxLazy, niceLength, maxChain] = CONFIG[level]!;
     const n = data.length;
     const w = win;
+    const dv = winView;
     const hd = head;
     const pv = prev;
     const sy = syms;
@@ -544,6 +546,11 @@ export function createDeflateRawExact(): DeflateRawExact {
     let matchAvailable = false;
     let symNext = 0;
     let firstRead = true;
+    /**
+     * zlib's rolling ins_h: with hash_shift 5 and 15 bits, after position p is inserted it equals
+     * (w[p] << 10 ^ w[p+1] << 5 ^ w[p+2]) & HASH_MASK; positions are inserted strictly in order.
+     */
+    let insH = 0;
 
     for (;;) {
       if (lookahead < MIN_LOOKAHEAD) {
@@ -566,6 +573,8 @@ export function createDeflateRawExact(): DeflateRawExact {
           if (firstRead) {
             // zlib zeroes the never-written bytes just past the data (WIN_INIT = MAX_MATCH)
             firstRead = false;
+            // deflate.c fill_window: the rolling hash starts from the first two bytes
+            insH = ((w[0]! << 5) ^ w[1]!) & HASH_MASK;
             const end = strstart + lookahead;
             if (end < WINDOW_SIZE) w.fill(0, end, Math.min(WINDOW_SIZE, end + MAX_MATCH));
           }
@@ -575,7 +584,7 @@ export function createDeflateRawExact(): DeflateRawExact {
 
       let hashHead = 0;
       if (lookahead >= MIN_MATCH) {
-        const hh = ((w[strstart]! << 10) ^ (w[strstart + 1]! << 5) ^ w[strstart + 2]!) & HASH_MASK;
+        const hh = (insH = ((insH << 5) ^ w[strstart + 2]!) & HASH_MASK);
         const old = hd[hh]!;
         hashHead = old - off - base;
         pv[strstart & WMASK] = old;
@@ -603,12 +612,16 @@ export function createDeflateRawExact(): DeflateRawExact {
         for (;;) {
           if (w[cur + bestLen] === scanEnd && w[cur + bestLen - 1] === scanEnd1 && w[cur] === s0 && w[cur + 1] === s1) {
             // byte 2 is equal given equal hashes and bytes 0-1 (zlib skips it too)
+            // bytes 3..257 compared four at a time (the window has slack past strend)
             let sc = strstart + 3;
             let mc = cur + 3;
-            while (sc < strend && w[sc] === w[mc]) {
-              sc++;
-              mc++;
+            let x = 0;
+            while (sc < strend && (x = dv.getUint32(sc, true) ^ dv.getUint32(mc, true)) === 0) {
+              sc += 4;
+              mc += 4;
             }
+            if (sc < strend) sc += (31 - Math.clz32(x & -x)) >>> 3;
+            if (sc > strend) sc = strend;
             const len = sc - strstart;
             if (len > bestLen) {
               matchStart = cur;
@@ -638,7 +651,7 @@ export function createDeflateRawExact(): DeflateRawExact {
         const rel = base + off;
         do {
           if (++strstart <= maxInsert) {
-            const hh = ((w[strstart]! << 10) ^ (w[strstart + 1]! << 5) ^ w[strstart + 2]!) & HASH_MASK;
+            const hh = (insH = ((insH << 5) ^ w[strstart + 2]!) & HASH_MASK);
             pv[strstart & WMASK] = hd[hh]!;
             hd[hh] = strstart + rel;
           }
