@@ -509,9 +509,35 @@ export function createDeflateRawExact(): DeflateRawExact {
    * @returns a new array holding the compressed stream
    * @throws RangeError for any other level
    */
-  return function deflateRawExact(data: Uint8Array, level: number): Uint8Array {
-    if (!Number.isInteger(level) || level < 4 || level > 9) throw new RangeError(`deflateRawExact: level ${level} is not 4..9`);
-    const [goodLength, maxLazy, niceLength, maxChain] = CONFIG[level]!;
+  // ---- the match loop's state between blocks (deflate_slow's fields of deflate_state) ----
+  let goodLength = 0;
+  let maxLazy = 0;
+  let niceLength = 0;
+  let maxChain = 0;
+  let off = 0;
+  let base = 0; // absolute position of win[0]
+  let inPos = 0; // next input byte to read into the window
+  let strstart = 0;
+  let lookahead = 0;
+  let blockStart = 0; // window coordinates; negative once slid out
+  let blockEnd = 0; // where the block that filled the symbol buffer ends (window coordinates)
+  let matchStart = 0;
+  let matchLength = MIN_MATCH - 1;
+  let matchAvailable = false;
+  let symNext = 0;
+  let firstRead = true;
+  /**
+   * zlib's rolling ins_h: with hash_shift 5 and 15 bits, after position p is inserted it equals
+   * (w[p] << 10 ^ w[p+1] << 5 ^ w[p+2]) & HASH_MASK; positions are inserted strictly in order.
+   */
+  let insH = 0;
+
+  /**
+   * deflate.c deflate_slow until the symbol buffer fills (returns false; the block ends at
+   * `blockEnd`) or the input is consumed (returns true). Works on locals, saved on return, so the
+   * tree code is never compiled into this loop.
+   */
+  function runBlock(data: Uint8Array): boolean {
     const n = data.length;
     const w = win;
     const dv = winView;
@@ -520,100 +546,88 @@ export function createDeflateRawExact(): DeflateRawExact {
     const sy = syms;
     const lf = ltFreq;
     const df = dtFreq;
-
-    if (posOffset + n + 2 > 0x3fffffff) {
-      hd.fill(0);
-      posOffset = 1;
-    }
-    const off = posOffset;
-    posOffset += n + 1; // every stored value of this call is below the next call's offset
-    op = 0;
-    bitBuf = 0;
-    bitCount = 0;
-    ltFreq.fill(0, 0, L_CODES);
-    dtFreq.fill(0, 0, D_CODES);
-    ltFreq[END_BLOCK] = 1;
-
-    let base = 0; // absolute position of w[0]
-    let inPos = 0; // next input byte to read into the window
-    let strstart = 0;
-    let lookahead = 0;
-    let blockStart = 0; // window coordinates; negative once slid out
-    let matchStart = 0;
-    let matchLength = MIN_MATCH - 1;
-    let prevLength = MIN_MATCH - 1;
-    let prevMatch = 0;
-    let matchAvailable = false;
-    let symNext = 0;
-    let firstRead = true;
-    /**
-     * zlib's rolling ins_h: with hash_shift 5 and 15 bits, after position p is inserted it equals
-     * (w[p] << 10 ^ w[p+1] << 5 ^ w[p+2]) & HASH_MASK; positions are inserted strictly in order.
-     */
-    let insH = 0;
+    const good = goodLength;
+    const lazy = maxLazy;
+    const niceLen = niceLength;
+    const chainLen = maxChain;
+    const offset = off;
+    let bse = base;
+    let ip = inPos;
+    let ss = strstart;
+    let la = lookahead;
+    let bs = blockStart;
+    let ms = matchStart;
+    let ml = matchLength;
+    let avail = matchAvailable;
+    let sn = symNext;
+    let ih = insH;
+    let done = false;
 
     for (;;) {
-      if (lookahead < MIN_LOOKAHEAD) {
+      if (la < MIN_LOOKAHEAD) {
         // deflate.c fill_window
         do {
-          let more = WINDOW_SIZE - lookahead - strstart;
-          if (strstart >= WSIZE + MAX_DIST) {
+          let more = WINDOW_SIZE - la - ss;
+          if (ss >= WSIZE + MAX_DIST) {
             w.copyWithin(0, WSIZE, WSIZE + WSIZE - more);
-            matchStart -= WSIZE;
-            strstart -= WSIZE;
-            blockStart -= WSIZE;
-            base += WSIZE;
+            ms -= WSIZE;
+            ss -= WSIZE;
+            bs -= WSIZE;
+            bse += WSIZE;
             more += WSIZE;
           }
-          if (inPos >= n) break;
-          const take = more < n - inPos ? more : n - inPos;
-          w.set(data.subarray(inPos, inPos + take), strstart + lookahead);
-          inPos += take;
-          lookahead += take;
+          if (ip >= n) break;
+          const take = more < n - ip ? more : n - ip;
+          w.set(data.subarray(ip, ip + take), ss + la);
+          ip += take;
+          la += take;
           if (firstRead) {
-            // zlib zeroes the never-written bytes just past the data (WIN_INIT = MAX_MATCH)
             firstRead = false;
-            // deflate.c fill_window: the rolling hash starts from the first two bytes
-            insH = ((w[0]! << 5) ^ w[1]!) & HASH_MASK;
-            const end = strstart + lookahead;
+            // the rolling hash starts from the first two bytes (fill_window)
+            ih = ((w[0]! << 5) ^ w[1]!) & HASH_MASK;
+            // zlib zeroes the never-written bytes just past the data (WIN_INIT = MAX_MATCH)
+            const end = ss + la;
             if (end < WINDOW_SIZE) w.fill(0, end, Math.min(WINDOW_SIZE, end + MAX_MATCH));
           }
-        } while (lookahead < MIN_LOOKAHEAD && inPos < n);
-        if (lookahead === 0) break;
+        } while (la < MIN_LOOKAHEAD && ip < n);
+        if (la === 0) {
+          done = true;
+          break;
+        }
       }
 
       let hashHead = 0;
-      if (lookahead >= MIN_MATCH) {
-        const hh = (insH = ((insH << 5) ^ w[strstart + 2]!) & HASH_MASK);
+      if (la >= MIN_MATCH) {
+        const hh = (ih = ((ih << 5) ^ w[ss + 2]!) & HASH_MASK);
         const old = hd[hh]!;
-        hashHead = old - off - base;
-        pv[strstart & WMASK] = old;
-        hd[hh] = strstart + base + off;
+        hashHead = old - offset - bse;
+        pv[ss & WMASK] = old;
+        hd[hh] = ss + bse + offset;
       }
-      prevLength = matchLength;
-      prevMatch = matchStart;
-      matchLength = MIN_MATCH - 1;
+      const prevLength = ml;
+      const prevMatch = ms;
+      ml = MIN_MATCH - 1;
 
-      if (hashHead > 0 && prevLength < maxLazy && strstart - hashHead <= MAX_DIST) {
+      if (hashHead > 0 && prevLength < lazy && ss - hashHead <= MAX_DIST) {
         // deflate.c longest_match
-        let chain = maxChain;
+        let chain = chainLen;
         let bestLen = prevLength;
-        let nice = niceLength;
-        const limit = strstart > MAX_DIST ? strstart - MAX_DIST : 0;
-        if (prevLength >= goodLength) chain >>= 2;
-        if (nice > lookahead) nice = lookahead;
-        const strend = strstart + MAX_MATCH;
-        const s0 = w[strstart]!;
-        const s1 = w[strstart + 1]!;
-        let scanEnd1 = w[strstart + bestLen - 1]!;
-        let scanEnd = w[strstart + bestLen]!;
-        const rel = off + base;
+        let nice = niceLen;
+        const limit = ss > MAX_DIST ? ss - MAX_DIST : 0;
+        if (prevLength >= good) chain >>= 2;
+        if (nice > la) nice = la;
+        const strend = ss + MAX_MATCH;
+        const s0 = w[ss]!;
+        const s1 = w[ss + 1]!;
+        let scanEnd1 = w[ss + bestLen - 1]!;
+        let scanEnd = w[ss + bestLen]!;
+        const rel = offset + bse;
         let cur = hashHead;
         for (;;) {
           if (w[cur + bestLen] === scanEnd && w[cur + bestLen - 1] === scanEnd1 && w[cur] === s0 && w[cur + 1] === s1) {
-            // byte 2 is equal given equal hashes and bytes 0-1 (zlib skips it too)
-            // bytes 3..257 compared four at a time (the window has slack past strend)
-            let sc = strstart + 3;
+            // byte 2 is equal given equal hashes and bytes 0-1 (zlib skips it too); bytes 3..257
+            // are compared four at a time (the window has slack past strend)
+            let sc = ss + 3;
             let mc = cur + 3;
             let x = 0;
             while (sc < strend && (x = dv.getUint32(sc, true) ^ dv.getUint32(mc, true)) === 0) {
@@ -622,69 +636,115 @@ export function createDeflateRawExact(): DeflateRawExact {
             }
             if (sc < strend) sc += (31 - Math.clz32(x & -x)) >>> 3;
             if (sc > strend) sc = strend;
-            const len = sc - strstart;
+            const len = sc - ss;
             if (len > bestLen) {
-              matchStart = cur;
+              ms = cur;
               bestLen = len;
               if (len >= nice) break;
-              scanEnd1 = w[strstart + bestLen - 1]!;
-              scanEnd = w[strstart + bestLen]!;
+              scanEnd1 = w[ss + bestLen - 1]!;
+              scanEnd = w[ss + bestLen]!;
             }
           }
           cur = pv[cur & WMASK]! - rel;
           if (cur <= limit || --chain === 0) break;
         }
-        matchLength = bestLen <= lookahead ? bestLen : lookahead;
-        if (matchLength === MIN_MATCH && strstart - matchStart > TOO_FAR) matchLength = MIN_MATCH - 1;
+        ml = bestLen <= la ? bestLen : la;
+        if (ml === MIN_MATCH && ss - ms > TOO_FAR) ml = MIN_MATCH - 1;
       }
 
-      if (prevLength >= MIN_MATCH && matchLength <= prevLength) {
-        const maxInsert = strstart + lookahead - MIN_MATCH;
-        const dist = strstart - 1 - prevMatch;
+      if (prevLength >= MIN_MATCH && ml <= prevLength) {
+        const maxInsert = ss + la - MIN_MATCH;
+        const dist = ss - 1 - prevMatch;
         const lc = prevLength - MIN_MATCH;
-        sy[symNext++] = (dist << 8) | lc;
+        sy[sn++] = (dist << 8) | lc;
         lf[LENGTH_CODE[lc]! + LITERALS + 1]!++;
         const d = dist - 1;
         df[d < 256 ? DIST_CODE[d]! : DIST_CODE[256 + (d >>> 7)]!]!++;
-        lookahead -= prevLength - 1;
+        la -= prevLength - 1;
         let k = prevLength - 2;
-        const rel = base + off;
+        const rel = bse + offset;
         do {
-          if (++strstart <= maxInsert) {
-            const hh = (insH = ((insH << 5) ^ w[strstart + 2]!) & HASH_MASK);
-            pv[strstart & WMASK] = hd[hh]!;
-            hd[hh] = strstart + rel;
+          if (++ss <= maxInsert) {
+            const hh = (ih = ((ih << 5) ^ w[ss + 2]!) & HASH_MASK);
+            pv[ss & WMASK] = hd[hh]!;
+            hd[hh] = ss + rel;
           }
         } while (--k !== 0);
-        matchAvailable = false;
-        matchLength = MIN_MATCH - 1;
-        strstart++;
-        if (symNext === SYM_END) {
-          flushBlock(data, blockStart >= 0 ? blockStart + base : -1, strstart - blockStart, symNext, 0);
-          symNext = 0;
-          blockStart = strstart;
+        avail = false;
+        ml = MIN_MATCH - 1;
+        ss++;
+        if (sn === SYM_END) {
+          blockEnd = ss;
+          break;
         }
-      } else if (matchAvailable) {
-        const c = w[strstart - 1]!;
-        sy[symNext++] = c;
+      } else if (avail) {
+        const c = w[ss - 1]!;
+        sy[sn++] = c;
         lf[c]!++;
-        if (symNext === SYM_END) {
-          flushBlock(data, blockStart >= 0 ? blockStart + base : -1, strstart - blockStart, symNext, 0);
-          symNext = 0;
-          blockStart = strstart;
-        }
-        strstart++;
-        lookahead--;
+        if (sn === SYM_END) blockEnd = ss; // flushed before the step (FLUSH_BLOCK_ONLY)
+        ss++;
+        la--;
+        if (sn === SYM_END) break;
       } else {
-        matchAvailable = true;
-        strstart++;
-        lookahead--;
+        avail = true;
+        ss++;
+        la--;
       }
     }
+    base = bse;
+    inPos = ip;
+    strstart = ss;
+    lookahead = la;
+    blockStart = bs;
+    matchStart = ms;
+    matchLength = ml;
+    matchAvailable = avail;
+    symNext = sn;
+    insH = ih;
+    return done;
+  }
+
+  return function deflateRawExact(data: Uint8Array, level: number): Uint8Array {
+    if (!Number.isInteger(level) || level < 4 || level > 9) throw new RangeError(`deflateRawExact: level ${level} is not 4..9`);
+    const cfg = CONFIG[level]!;
+    goodLength = cfg[0];
+    maxLazy = cfg[1];
+    niceLength = cfg[2];
+    maxChain = cfg[3];
+    const n = data.length;
+    if (posOffset + n + 2 > 0x3fffffff) {
+      head.fill(0);
+      posOffset = 1;
+    }
+    off = posOffset;
+    posOffset += n + 1; // every stored value of this call is below the next call's offset
+    op = 0;
+    bitBuf = 0;
+    bitCount = 0;
+    ltFreq.fill(0, 0, L_CODES);
+    dtFreq.fill(0, 0, D_CODES);
+    ltFreq[END_BLOCK] = 1;
+    base = 0;
+    inPos = 0;
+    strstart = 0;
+    lookahead = 0;
+    blockStart = 0;
+    matchStart = 0;
+    matchLength = MIN_MATCH - 1;
+    matchAvailable = false;
+    symNext = 0;
+    firstRead = true;
+    insH = 0;
+
+    while (!runBlock(data)) {
+      flushBlock(data, blockStart >= 0 ? blockStart + base : -1, blockEnd - blockStart, symNext, 0);
+      symNext = 0;
+      blockStart = blockEnd;
+    }
     if (matchAvailable) {
-      const c = w[strstart - 1]!;
-      sy[symNext++] = c;
-      lf[c]!++;
+      const c = win[strstart - 1]!;
+      syms[symNext++] = c;
+      ltFreq[c]!++;
     }
     flushBlock(data, blockStart >= 0 ? blockStart + base : -1, strstart - blockStart, symNext, 1);
     return out.slice(0, op);
