@@ -617,14 +617,13 @@ export function createDeflateRawExact(): DeflateRawExact {
         if (prevLength >= good) chain >>= 2;
         if (nice > la) nice = la;
         const strend = ss + MAX_MATCH;
-        const s0 = w[ss]!;
-        const s1 = w[ss + 1]!;
-        let scanEnd1 = w[ss + bestLen - 1]!;
-        let scanEnd = w[ss + bestLen]!;
+        const s01 = dv.getUint16(ss, true);
+        // scan[best_len - 1] and scan[best_len] as one 16-bit value
+        let scanEnd = dv.getUint16(ss + bestLen - 1, true);
         const rel = offset + bse;
         let cur = hashHead;
         for (;;) {
-          if (w[cur + bestLen] === scanEnd && w[cur + bestLen - 1] === scanEnd1 && w[cur] === s0 && w[cur + 1] === s1) {
+          if (dv.getUint16(cur + bestLen - 1, true) === scanEnd && dv.getUint16(cur, true) === s01) {
             // byte 2 is equal given equal hashes and bytes 0-1 (zlib skips it too); bytes 3..257
             // are compared four at a time (the window has slack past strend)
             let sc = ss + 3;
@@ -641,8 +640,7 @@ export function createDeflateRawExact(): DeflateRawExact {
               ms = cur;
               bestLen = len;
               if (len >= nice) break;
-              scanEnd1 = w[ss + bestLen - 1]!;
-              scanEnd = w[ss + bestLen]!;
+              scanEnd = dv.getUint16(ss + bestLen - 1, true);
             }
           }
           cur = pv[cur & WMASK]! - rel;
