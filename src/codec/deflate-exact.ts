@@ -745,7 +745,9 @@ export function createDeflateRawExact(): DeflateRawExact {
       ltFreq[c]!++;
     }
     flushBlock(data, blockStart >= 0 ? blockStart + base : -1, strstart - blockStart, symNext, 1);
-    return out.slice(0, op);
+    const result = out.slice(0, op);
+    if (out.length > 1 << 20) out = new Uint8Array(1 << 16); // do not keep a large file's buffer
+    return result;
   };
 }
 
