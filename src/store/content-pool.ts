@@ -11,14 +11,14 @@
  * in-thread. Staged objects are created with `O_EXCL`: if two workers meet the same content, the
  * second sees `EEXIST` and reports `staged` without compressing it again (the bytes would be
  * identical). Deflate parameters are ostree's (raw, memLevel 8; see `deflate.ts`): node:zlib for
- * the `fast` flavour, pako (required by absolute path) for `exact`. Files travel in batches (one
+ * the `fast` flavour, the zlib-exact encoder (`EXACT_DEFLATE_SOURCE`) for `exact`. Files travel in batches (one
  * message each way per batch): for small files the messaging cost more than the work.
  *
  * @module
  */
 import { availableParallelism } from 'node:os';
 import { WorkerPool } from './worker-pool.js';
-import { resolvePako } from './deflate-pool.js';
+import { resolvePako, EXACT_DEFLATE_SOURCE } from './deflate-pool.js';
 import { encodeArchiveHeader, encodeContentHeader, type FileHeader } from '../format/file-header.js';
 
 const WORKER_SOURCE = `
@@ -27,7 +27,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const { createHash, hash: hashOnce } = require('node:crypto');
 const zlib = require('node:zlib');
-let pako = null;
+${EXACT_DEFLATE_SOURCE}
 const madeDirs = new Set();
 // Errors leave this worker as message + code only: capturing stack traces (EEXIST for every
 // duplicate file, ENOENT lookups) is wasted work.
@@ -44,10 +44,7 @@ function exists(p) {
 }
 
 function deflate(data, level, exact) {
-  if (exact) {
-    pako = pako || require(workerData.pako);
-    return pako.deflateRaw(data, { level, memLevel: 8 });
-  }
+  if (exact) return exactDeflateRaw(data, level);
   // one output chunk as large as deflateBound(): a single pass, no concatenation
   const n = data.length;
   const chunkSize = Math.max(16384, n + (n >>> 12) + (n >>> 14) + 64);
@@ -241,7 +238,7 @@ export interface ContentFileJob {
 export interface ContentBatchCommon {
   /** Deflate level (archive). */
   level: number;
-  /** Use pako (zlib-exact output) instead of node:zlib. */
+  /** Use the zlib-exact encoder (ours, or pako below level 4) instead of node:zlib. */
   exact: boolean;
   /** Set mtime to 0 (bare-family content objects). */
   mtimeZero: boolean;

@@ -1,23 +1,40 @@
 /**
- * pako's raw deflate (the zlib-exact flavour) on a `worker_threads` pool, so commits with
- * `--generate-sizes` compress on every core instead of only the main thread.
+ * The zlib-exact raw deflate on a `worker_threads` pool, so commits with `--generate-sizes`
+ * compress on every core instead of only the main thread.
  *
- * The worker `require`s pako by the absolute path resolved here (see `worker-pool.ts` for why the
- * worker source is inline). If workers are unavailable, callers fall back to in-thread pako.
+ * Levels 4–9 use our own encoder (`codec/deflate-exact.ts`), whose self-contained factory is
+ * embedded in the inline worker source ({@link EXACT_DEFLATE_SOURCE}); other levels use pako, which
+ * the worker `require`s by the absolute path resolved here (see `worker-pool.ts` for why the worker
+ * source is inline). If workers are unavailable, callers fall back to compressing in-thread.
  *
  * @module
  */
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { WorkerPool } from './worker-pool.js';
+import { createDeflateRawExact } from '../codec/deflate-exact.js';
+
+/**
+ * CommonJS worker-source fragment defining `exactDeflateRaw(data, level)`: our zlib-exact encoder
+ * for levels 4–9 (its factory's source text), pako (`require(workerData.pako)`) for the others.
+ */
+export const EXACT_DEFLATE_SOURCE = `
+const deflateRawExact = (${createDeflateRawExact.toString()})();
+let exactPako = null;
+function exactDeflateRaw(data, level) {
+  if (level >= 4 && level <= 9) return deflateRawExact(data, level);
+  exactPako = exactPako || require(workerData.pako);
+  return exactPako.deflateRaw(data, { level, memLevel: 8 });
+}
+`;
 
 const WORKER_SOURCE = `
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
-const pako = require(workerData.pako);
+${EXACT_DEFLATE_SOURCE}
 parentPort.on('message', (m) => {
   try {
-    const out = pako.deflateRaw(m.job.data, { level: m.job.level, memLevel: 8 });
+    const out = exactDeflateRaw(m.job.data, m.job.level);
     const copy = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out : out.slice();
     parentPort.postMessage({ id: m.id, result: copy }, [copy.buffer]);
   } catch (e) {

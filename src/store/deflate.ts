@@ -4,8 +4,9 @@
  * - `fast`: `node:zlib` on the libuv thread pool (uses every core). Node bundles Chromium's zlib,
  *   whose output differs from the system zlib ostree links (about 0–2% larger, rarely
  *   byte-identical), which is harmless: clients inflate and checksums cover the uncompressed content.
- * - `exact`: pako, a faithful port of zlib whose output is byte-identical to Debian's zlib at the
- *   same level/memLevel (measured 200/200 files), about 2.5–4× slower. Used where the compressed size
+ * - `exact`: output byte-identical to Debian's zlib 1.2.13 at the same level/memLevel: our own
+ *   encoder (`codec/deflate-exact.ts`) for levels 4–9, pako (a faithful port of zlib) for the other
+ *   levels and for the streaming deflater. Used where the compressed size
  *   enters a checksum (`--generate-sizes` puts archived sizes into the commit), so our commits equal
  *   ostree's and flatpak's. Whole buffers are compressed on a worker-thread pool
  *   (`deflate-pool.ts`) so this flavour also uses every core.
@@ -20,6 +21,7 @@ import { deflateRaw, createDeflateRaw } from 'node:zlib';
 import { Transform } from 'node:stream';
 import type pako from 'pako';
 import { loadPako, pakoDeflateRawOnWorker } from './deflate-pool.js';
+import { deflateRawExact } from '../codec/deflate-exact.js';
 
 /** Which deflate implementation to use. */
 export type DeflateFlavour = 'fast' | 'exact';
@@ -39,7 +41,10 @@ function fastChunkSize(n: number): number {
 /** Compress `data` as a raw DEFLATE stream. */
 export async function deflateRawBytes(data: Uint8Array, level: number, flavour: DeflateFlavour): Promise<Uint8Array> {
   if (flavour === 'exact') {
-    const inThread = () => loadPako().deflateRaw(data, { level: level as pako.DeflateOptions['level'], memLevel: 8 });
+    const inThread = () =>
+      level >= 4 && level <= 9
+        ? deflateRawExact(data, level)
+        : loadPako().deflateRaw(data, { level: level as pako.DeflateOptions['level'], memLevel: 8 });
     if (data.byteLength < WORKER_MIN_BYTES) return inThread();
     const job = pakoDeflateRawOnWorker(data, level);
     if (!job) return inThread();
