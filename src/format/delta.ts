@@ -29,6 +29,7 @@ import { ObjectType } from './object-type.js';
 import {
   COMMIT_TYPE,
   DELTA_PART_PAYLOAD_TYPE,
+  DELTA_PART_TYPE,
   DELTA_SIGNED_TYPE,
   DELTA_SUPERBLOCK_TYPE,
 } from './types.js';
@@ -333,6 +334,26 @@ function detectEndianness(metadata: Array<[string, Variant]>, headers: RawHeader
   }
   if (totalObjects > 0n && totalSize / totalObjects > 0xffffffffn) return { endianness: 'big', guessed: true };
   return { endianness: 'little', guessed: true };
+}
+
+/**
+ * The inline parts of a superblock (`--inline`: metadata entries keyed by the part path, value
+ * `(yay)` — compression byte and payload, `DELTA_PART_TYPE`), as part files (the compression byte
+ * followed by the payload, what a part file holds on disk), by part index.
+ */
+export function inlineDeltaParts(sb: Pick<DeltaSuperblock, 'metadata' | 'from' | 'to' | 'parts'>): Map<number, Uint8Array> {
+  const byKey = new Map(sb.metadata.filter(([, v]) => v.type === DELTA_PART_TYPE));
+  const out = new Map<number, Uint8Array>();
+  for (let i = 0; i < sb.parts.length; i++) {
+    const v = byKey.get(deltaPartPath(sb.from, sb.to, i));
+    if (!v) continue;
+    const [c, payload] = v.value as [number, Uint8Array];
+    const file = new Uint8Array(payload.length + 1);
+    file[0] = c;
+    file.set(payload, 1);
+    out.set(i, file);
+  }
+  return out;
 }
 
 /**

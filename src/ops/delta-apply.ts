@@ -28,7 +28,7 @@ import { contentChecksum, type FileHeader } from '../format/file-header.js';
 import { decodeCommit } from '../format/commit.js';
 import { decodeDirtree } from '../format/dirtree.js';
 import { decodeDirmeta } from '../format/dirmeta.js';
-import { encode, Variant } from '../gvariant/index.js';
+import { encode } from '../gvariant/index.js';
 import { COMMITMETA_TYPE } from '../format/types.js';
 import {
   DeltaCompression,
@@ -37,7 +37,7 @@ import {
   decodeDeltaPartPayload,
   decodeDeltaSuperblock,
   deltaCommitmetaKey,
-  deltaPartPath,
+  inlineDeltaParts,
   unwrapDeltaSuperblock,
   type DeltaPartHeader,
   type DeltaSuperblock,
@@ -341,7 +341,7 @@ async function applyDecoded(repo: Repo, sb: DeltaSuperblock, opts: ApplyDeltaOpt
   } else {
     commitmeta = null; // ostree only writes detached metadata along with a new commit
   }
-  const inline = new Map<string, Variant>(sb.metadata.filter(([, v]) => v.type === '(yay)'));
+  const inline = inlineDeltaParts(sb);
   // Part i: null when all its objects are present, else its file, and with a decoder the
   // payload being decoded on the worker. With a decoder, part i + 1 is prepared while i runs.
   type Prepared = { file: Uint8Array; expected: string | null; raw: Promise<Uint8Array | null> | null } | null;
@@ -353,14 +353,8 @@ async function applyDecoded(repo: Repo, sb: DeltaSuperblock, opts: ApplyDeltaOpt
         const header = sb.parts[i]!;
         if (header.version > 0) throw new OstreeError('DELTA_UNSUPPORTED', `Delta part has too new version ${header.version}`);
         if (await haveAllObjects(repo, header)) return null;
-        const inl = inline.get(deltaPartPath(from, to, i));
-        if (inl) {
-          const [c, payload] = inl.value as [number, Uint8Array];
-          const file = new Uint8Array(payload.length + 1);
-          file[0] = c;
-          file.set(payload, 1);
-          return { file, expected: null, raw: null }; // inline parts are covered by the superblock
-        }
+        const inl = inline.get(i);
+        if (inl) return { file: inl, expected: null, raw: null }; // inline parts are covered by the superblock
         if (!opts.readPart) throw new OstreeError('DELTA_CORRUPT', `Delta part ${i} is neither inline nor readable`);
         const file = await opts.readPart(i, header);
         const expected = opts.verifyParts === false ? null : header.checksum;

@@ -16,7 +16,7 @@ import {
   decodeDeltaOps,
   decodeDeltaSuperblock,
   deltaDirPath,
-  deltaPartPath,
+  inlineDeltaParts,
   deltaSuperblockPath,
   parseDeltaName,
   unwrapDeltaSuperblock,
@@ -83,17 +83,14 @@ export async function describeStaticDelta(repo: Repo, nameOrPath: string, opts: 
   const sb = decodeDeltaSuperblock(superblock);
   const commitSum = createHash('sha256').update(sb.commit).digest('hex');
   if (commitSum !== sb.to) throw new OstreeError('DELTA_MISMATCH', `Delta superblock embeds commit ${commitSum}, expected ${sb.to}`);
-  const inline = new Map(sb.metadata.filter(([, v]) => v.type === '(yay)'));
+  const inline = inlineDeltaParts(sb);
   const parts: DeltaPartInfo[] = [];
   for (let i = 0; i < sb.parts.length; i++) {
     const h = sb.parts[i]!;
-    const inl = inline.get(deltaPartPath(sb.from, sb.to, i));
+    const inl = inline.get(i);
     let bytes: Uint8Array;
     if (inl) {
-      const [c, payload] = inl.value as [number, Uint8Array];
-      bytes = new Uint8Array(payload.length + 1);
-      bytes[0] = c;
-      bytes.set(payload, 1);
+      bytes = inl;
     } else {
       const p = loc.dir ? `${loc.dir}/${i}` : String(i);
       const b = await loc.storage.read(p);

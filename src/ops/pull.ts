@@ -37,7 +37,7 @@ import {
   summaryInfo,
   type Summary,
 } from '../format/summary.js';
-import { decodeDeltaSuperblock, deltaPartPath, unwrapDeltaSuperblock } from '../format/delta.js';
+import { decodeDeltaSuperblock, inlineDeltaParts, unwrapDeltaSuperblock } from '../format/delta.js';
 import { MetadataKeys } from '../format/types.js';
 import { MAX_METADATA_SIZE, Repo, SYNC_INFLATE_MAX } from '../store/repo.js';
 import { LocalFetcher, openRemoteFetcher, type RemoteFetcher } from '../store/http.js';
@@ -707,12 +707,12 @@ async function pullDelta(ctx: PullContext, from: string | null, to: string, dige
   opts.onProgress?.({ phase: 'delta', name, parts: sb.parts.length });
   const dir = deltaSuperblockPath(from, to).slice(0, -'superblock'.length);
   const prefetched = new Map<number, Promise<Uint8Array | null>>();
-  const inlineParts = new Set(sb.metadata.filter(([, v]) => v.type === '(yay)').map(([k]) => k));
+  const inlineParts = inlineDeltaParts(sb);
   const fetchPart = (i: number) => {
     let p = prefetched.get(i);
     if (!p) {
       const h = sb.parts[i];
-      if (!h || inlineParts.has(deltaPartPath(from, to, i))) return Promise.resolve(null);
+      if (!h || inlineParts.has(i)) return Promise.resolve(null);
       p = fetcher.get(`${dir}${i}`, { signal, maxSize: Math.min(MAX_CONTENT_SIZE, h.size) });
       p.catch(() => undefined);
       prefetched.set(i, p);
