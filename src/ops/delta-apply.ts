@@ -310,9 +310,7 @@ function withPartContext(e: unknown, index: number): unknown {
  */
 export async function applyStaticDelta(repo: Repo, superblockFile: Uint8Array, opts: ApplyDeltaOptions = {}): Promise<ApplyDeltaResult> {
   const sb = decodeDeltaSuperblock(unwrapDeltaSuperblock(superblockFile).superblock);
-  const run = () => applyDecoded(repo, sb, opts);
-  if (repo.inTransaction) return run();
-  return repo.transaction(run, { signal: opts.signal });
+  return repo.inOpenTransaction(() => applyDecoded(repo, sb, opts), { signal: opts.signal });
 }
 
 async function applyDecoded(repo: Repo, sb: DeltaSuperblock, opts: ApplyDeltaOptions): Promise<ApplyDeltaResult> {

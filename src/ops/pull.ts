@@ -737,7 +737,7 @@ async function pullDelta(ctx: PullContext, from: string | null, to: string, dige
     if (sha256Hex(sb.commit) !== to) throw new OstreeError('DELTA_MISMATCH', `Delta superblock embeds a commit that is not ${to}`);
     await checkCommitSignatures(ctx.verification, to, sb.commit, meta);
     if (!opts.disableVerifyBindings) verifyBindings(decodeCommit(sb.commit), to, ctx.refs, ctx.collectionId);
-    await inTransaction(repo, signal, async () => {
+    await repo.inOpenTransaction(async () => {
       void fetchPart(0); // before the fallbacks take the connections (no-op when started above)
       const pool = new Pool(Math.max(1, opts.concurrency ?? 8));
       for (const f of sb.fallbacks) {
@@ -764,7 +764,7 @@ async function pullDelta(ctx: PullContext, from: string | null, to: string, dige
       const [a, b] = await Promise.allSettled([parts, pool.drain()]);
       if (a.status === 'rejected') throw a.reason;
       if (b.status === 'rejected') throw b.reason;
-    });
+    }, { signal });
   } finally {
     await worker?.close();
   }
@@ -798,12 +798,6 @@ function sharedDecodes(decoder: PartDecoder): PartDecoder {
     },
     close: () => decoder.close(),
   };
-}
-
-/** Run `fn` in the repository's open transaction, or in a new one. */
-async function inTransaction(repo: Repo, signal: AbortSignal | undefined, fn: () => Promise<void>): Promise<void> {
-  if (repo.inTransaction) await fn();
-  else await repo.transaction(fn, { signal });
 }
 
 async function markPartial(repo: Repo, checksum: string): Promise<void> {

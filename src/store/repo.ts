@@ -792,6 +792,15 @@ export class Repo {
     }
   }
 
+  /**
+   * Run `fn` inside the transaction already open on this Repo, or, when none is, inside a new one
+   * ({@link Repo.transaction}) — for operations that are atomic on their own but may also be part of
+   * a caller's larger transaction.
+   */
+  async inOpenTransaction<T>(fn: () => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
+    return this.tx ? fn() : this.transaction(fn, opts);
+  }
+
   /** True while a transaction is open. */
   get inTransaction(): boolean {
     return this.tx !== null;
