@@ -25,7 +25,7 @@ import {
   abortMatchRing, xzCompress, xzCompressBlock, xzCompressSegment, xzCreateMatchRing, xzJoinBlocks, xzJoinSegments,
   xzProduceMatches, xzSegmentPlan, type XzBlock, type XzCompressOptions, type XzSegment,
 } from '../codec/xz/index.js';
-import { packageModuleUrl } from './package-module.js';
+import { moduleWorkerExecArgv, packageModuleUrl } from './package-module.js';
 
 /**
  * Compression settings of delta parts. ostree uses xz preset 8 with a CRC64 check
@@ -287,8 +287,7 @@ export function createCompressPool(opts: CompressPoolOptions = {}): CompressPool
   for (let i = 0; i < n + nHelpers; i++) {
     const w = new Worker(url, {
       workerData: { [MARKER]: true, warm: i === 0 || i === n },
-      // a worker runs a module file: --input-type (only valid with -e/stdin) would make it fail to start
-      execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
+      execArgv: moduleWorkerExecArgv(),
     });
     w.on('message', (r: Reply) => {
       const p = pending.get(r.id);

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { xzDecompress } from '../codec/xz/index.js';
 import { DeltaCompression, decodeDeltaPartFile } from '../format/delta.js';
-import { packageModuleUrl } from './package-module.js';
+import { moduleWorkerExecArgv, packageModuleUrl } from './package-module.js';
 
 const MARKER = 'ostreeTsDeltaPartWorker';
 
@@ -108,8 +108,7 @@ export function createPartDecoder(opts: { workerUrl?: URL | string } = {}): Part
   };
   const w = new Worker(url, {
     workerData: { [MARKER]: true },
-    // a worker runs a module file: --input-type (only valid with -e/stdin) would make it fail to start
-    execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
+    execArgv: moduleWorkerExecArgv(),
   });
   w.on('message', (r: Reply) => {
     const settle = pending.get(r.id);

@@ -1,7 +1,7 @@
 /**
- * Where workers may be started from: the package's own files. Shared by the compression pool
- * (delta-compress.ts) and the part decoder (delta-part-worker.ts); kept apart so that the part
- * decoder's worker does not load the compressor.
+ * Where module workers may be started from (the package's own files), and with which Node
+ * options. Shared by the compression pool (delta-compress.ts) and the part decoder
+ * (delta-part-worker.ts); kept apart so that the part decoder's worker does not load the compressor.
  *
  * @module
  */
@@ -27,4 +27,12 @@ export function packageModuleUrl(url: unknown): URL | null {
     return null;
   }
   return null;
+}
+
+/**
+ * The Node options for a worker that runs a module file: this process's, without `--input-type`
+ * (valid only with `-e`/stdin, it makes a worker on a file fail to start).
+ */
+export function moduleWorkerExecArgv(): string[] {
+  return process.execArgv.filter((a) => !a.startsWith('--input-type'));
 }
