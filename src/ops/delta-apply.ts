@@ -20,7 +20,6 @@
  */
 import { OstreeError } from '../errors.js';
 import { sha256Hex } from '../format/checksums.js';
-import { xzDecompress } from '../codec/xz/index.js';
 import { bspatch } from '../codec/bspatch.js';
 import { bytesToHex } from '../format/checksum.js';
 import { ObjectType } from '../format/object-type.js';
@@ -31,9 +30,7 @@ import { decodeDirmeta } from '../format/dirmeta.js';
 import { encode } from '../gvariant/index.js';
 import { COMMITMETA_TYPE } from '../format/types.js';
 import {
-  DeltaCompression,
   decodeDeltaOps,
-  decodeDeltaPartFile,
   decodeDeltaPartPayload,
   decodeDeltaSuperblock,
   deltaCommitmetaKey,
@@ -45,7 +42,7 @@ import {
 import { basename, dirname, resolve as resolvePath } from 'node:path';
 import { NodeStorage } from '../store/storage.js';
 import type { Repo } from '../store/repo.js';
-import type { PartDecoder } from './delta-part-worker.js';
+import { decompressDeltaPart, type PartDecoder } from './delta-part-worker.js';
 
 /** Progress of {@link applyStaticDelta}. */
 export type ApplyDeltaProgress =
@@ -114,25 +111,7 @@ export function maxPartPayloadSize(header: Pick<DeltaPartHeader, 'usize' | 'obje
  * @throws OstreeError `DELTA_MISMATCH` for a wrong checksum, `DELTA_CORRUPT` for anything malformed
  */
 export function openDeltaPart(file: Uint8Array, header: DeltaPartHeader, expected: string | null, index = 0) {
-  if (expected !== null) {
-    const actual = sha256Hex(file);
-    if (actual !== expected) {
-      throw new OstreeError('DELTA_MISMATCH', `Checksum mismatch in delta part ${index}: expected ${expected}, actual ${actual}`, {
-        data: { index, expected, actual },
-      });
-    }
-  }
-  const { compression, payload } = decodeDeltaPartFile(file);
-  let raw = payload;
-  if (compression === DeltaCompression.XZ) {
-    try {
-      raw = xzDecompress(payload, { maxOutput: maxPartPayloadSize(header) });
-    } catch (e) {
-      if (e instanceof OstreeError) throw deltaCorrupt(`Delta part ${index}: ${e.message}`, { index }, e);
-      throw e;
-    }
-  }
-  return decodeDeltaPartPayload(raw);
+  return decodeDeltaPartPayload(decompressDeltaPart(file, expected, maxPartPayloadSize(header), index));
 }
 
 async function writeMetadataVerified(repo: Repo, type: ObjectType, checksum: string, bytes: Uint8Array): Promise<void> {

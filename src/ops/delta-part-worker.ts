@@ -13,12 +13,13 @@
  *
  * @module
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { xzDecompress } from '../codec/xz/index.js';
 import { DeltaCompression, decodeDeltaPartFile } from '../format/delta.js';
+import { sha256Hex } from '../format/checksums.js';
+import { OstreeError } from '../errors.js';
 import { moduleWorkerExecArgv, packageModuleUrl } from './package-module.js';
 
 const MARKER = 'ostreeTsDeltaPartWorker';
@@ -37,15 +38,42 @@ interface Reply {
 }
 
 /**
- * Check a delta part file's SHA-256 (unless `expected` is null) and return its decompressed
- * payload, at most `maxOutput` bytes; null when anything is wrong (the caller then opens the part
- * with `openDeltaPart` in its own thread, which raises the proper error). What the worker runs.
+ * Check a delta part file's SHA-256 (unless `expected` is null) and decompress its payload, at most
+ * `maxOutput` bytes: `_ostree_static_delta_part_open()` up to the parse
+ * (src/libostree/ostree-repo-static-delta-processing.c). `openDeltaPart` parses the result; the
+ * worker runs it through {@link decodeDeltaPartRaw}. An uncompressed part's payload is a view of
+ * `file`.
+ *
+ * @throws OstreeError `DELTA_MISMATCH` for a wrong checksum, `DELTA_CORRUPT` for anything malformed
+ */
+export function decompressDeltaPart(file: Uint8Array, expected: string | null, maxOutput: number, index = 0): Uint8Array {
+  if (expected !== null) {
+    const actual = sha256Hex(file);
+    if (actual !== expected) {
+      throw new OstreeError('DELTA_MISMATCH', `Checksum mismatch in delta part ${index}: expected ${expected}, actual ${actual}`, {
+        data: { index, expected, actual },
+      });
+    }
+  }
+  const { compression, payload } = decodeDeltaPartFile(file);
+  if (compression !== DeltaCompression.XZ) return payload;
+  try {
+    return xzDecompress(payload, { maxOutput });
+  } catch (e) {
+    if (e instanceof OstreeError) throw new OstreeError('DELTA_CORRUPT', `Delta part ${index}: ${e.message}`, { data: { index }, cause: e });
+    throw e;
+  }
+}
+
+/**
+ * {@link decompressDeltaPart} as the worker runs it: the payload in a buffer of its own (to be
+ * transferred back), or null when anything is wrong (the caller then opens the part with
+ * `openDeltaPart` in its own thread, which raises the proper error).
  */
 export function decodeDeltaPartRaw(file: Uint8Array, expected: string | null, maxOutput: number): Uint8Array | null {
   try {
-    if (expected !== null && createHash('sha256').update(file).digest('hex') !== expected) return null;
-    const { compression, payload } = decodeDeltaPartFile(file);
-    return compression === DeltaCompression.XZ ? xzDecompress(payload, { maxOutput }) : payload.slice();
+    const raw = decompressDeltaPart(file, expected, maxOutput);
+    return raw.buffer === file.buffer ? raw.slice() : raw;
   } catch {
     return null;
   }
