@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { Buffer } from 'node:buffer';
 import { crc32 } from 'node:zlib';
 
 /** Rolling window size (`BUP_WINDOWSIZE` = 1 << (7 − 1), `bupsplit.h`). */
@@ -243,4 +244,135 @@ export function compareRollsums(from: Uint8Array, to: Uint8Array): RollsumMatche
 export function rollsumWorthwhile(m: Pick<RollsumMatches, 'matchedChunks' | 'totalToChunks'>): boolean {
   if (m.totalToChunks === 0) return false;
   return Math.floor((m.matchedChunks * 100) / m.totalToChunks) >= ROLLSUM_MIN_MATCH_PERCENT;
+}
+
+/**
+ * Length of the run of equal bytes `a[ai…]` = `b[bi…]`, at most `max`: whole 4 KiB blocks by memcmp
+ * (`Buffer.compare`), the rest byte by byte.
+ */
+function equalRun(a: Uint8Array, ai: number, b: Uint8Array, bi: number, max: number): number {
+  let n = 0;
+  while (max - n >= 4096 && Buffer.compare(a.subarray(ai + n, ai + n + 4096), b.subarray(bi + n, bi + n + 4096)) === 0) n += 4096;
+  while (n < max && a[ai + n] === b[bi + n]) n++;
+  return n;
+}
+
+/** Length of the run of equal bytes ending before `a[ae]` and `b[be]`, at most `max`. */
+function equalRunBack(a: Uint8Array, ae: number, b: Uint8Array, be: number, max: number): number {
+  let n = 0;
+  while (max - n >= 4096 && Buffer.compare(a.subarray(ae - n - 4096, ae - n), b.subarray(be - n - 4096, be - n)) === 0) n += 4096;
+  while (n < max && a[ae - n - 1] === b[be - n - 1]) n++;
+  return n;
+}
+
+/**
+ * Shortest run of bytes equal in both files that {@link rollsumSpans} copies from the source inside
+ * an unmatched stretch. A copy island costs two read-source switches and a second write op (≈ 10–20
+ * bytes of op stream); 64 bytes of new data cost more than that even when they compress well.
+ */
+export const ROLLSUM_MIN_COPY = 64;
+
+/** A stretch of a rollsum-encoded target: copied from the source file, or shipped as new bytes. */
+export interface RollsumSpan {
+  /** Offset in the target ("to") file. */
+  readonly toOffset: number;
+  /** Length in bytes (> 0). */
+  readonly length: number;
+  /** Offset of the identical bytes in the source ("from") file, or −1 for bytes shipped in the payload. */
+  readonly fromOffset: number;
+}
+
+/**
+ * How the delta compiler writes a rollsum object: the matched chunks of {@link compareRollsums}, plus
+ * whatever the stretches between them still share with the source. ostree ships every unmatched chunk
+ * whole, so one changed byte costs a whole chunk (≈ 8 KiB, up to 32 KiB) of new data. Here each
+ * unmatched stretch is compared with the source bytes at the two alignments its neighbours give (the
+ * end of the previous match and the start of the next one, or the file's ends): the neighbouring
+ * copies grow over equal bytes for free, and inside the stretch every run of at least `minCopy`
+ * equal bytes at either alignment is copied too. So a substitution costs only its bytes, and an
+ * insertion or deletion only the bytes between the shifted copies. Linear in the unmatched bytes;
+ * every copy is checked byte by byte, so any `matches` give a correct result.
+ *
+ * The spans cover `to` from 0 to its end in order; adjacent copies that are adjacent in the source
+ * too are merged, as are adjacent new-byte spans.
+ */
+export function rollsumSpans(
+  from: Uint8Array,
+  to: Uint8Array,
+  matches: readonly RollsumMatch[],
+  minCopy: number = ROLLSUM_MIN_COPY,
+): RollsumSpan[] {
+  if (!(minCopy >= 1)) throw new RangeError('rollsumSpans: minCopy must be at least 1');
+  const fromLen = from.length;
+  const spans: Array<{ toOffset: number; length: number; fromOffset: number }> = [];
+  const push = (toOffset: number, length: number, fromOffset: number): void => {
+    if (length <= 0) return;
+    const last = spans[spans.length - 1];
+    if (last !== undefined && (fromOffset < 0 ? last.fromOffset < 0 : last.fromOffset >= 0 && last.fromOffset + last.length === fromOffset)) {
+      last.length += length;
+    } else {
+      spans.push({ toOffset, length, fromOffset });
+    }
+  };
+  let pos = 0; // first target byte not yet covered
+  let oldEnd = 0; // source offset aligned with `pos`: the end of the previous copy (the file start at first)
+  for (let k = 0; k <= matches.length; k++) {
+    const m = matches[k];
+    let gs = pos;
+    let ge = m === undefined ? to.length : m.toOffset;
+    let nextFrom = m === undefined ? fromLen : m.fromOffset; // source offset aligned with `ge`
+    if (ge < gs || nextFrom < 0 || (m !== undefined && (m.length <= 0 || m.toOffset + m.length > to.length || m.fromOffset + m.length > fromLen))) {
+      throw new RangeError('rollsumSpans: matches must be sorted, disjoint and inside both files');
+    }
+    if (k > 0) {
+      // the previous copy grows over equal bytes: no new op
+      const n = equalRun(from, oldEnd, to, gs, Math.min(ge - gs, fromLen - oldEnd));
+      spans[spans.length - 1]!.length += n;
+      gs += n;
+      oldEnd += n;
+    }
+    if (m !== undefined) {
+      // and the next one grows backwards
+      const n = equalRunBack(from, nextFrom, to, ge, Math.min(ge - gs, nextFrom));
+      ge -= n;
+      nextFrom -= n;
+    }
+    const aF = oldEnd - gs;
+    const aB = nextFrom - ge;
+    let lit = gs;
+    let runF = 0;
+    let runB = 0;
+    let i = gs;
+    while (i < ge) {
+      const b = to[i];
+      const jf = i + aF;
+      const jb = i + aB;
+      runF = jf >= 0 && jf < fromLen && from[jf] === b ? runF + 1 : 0;
+      runB = jb >= 0 && jb < fromLen && from[jb] === b ? runB + 1 : 0;
+      i++;
+      if (runF >= minCopy || runB >= minCopy) {
+        const a = runF >= minCopy ? aF : aB;
+        const start = i - minCopy;
+        const end = i + equalRun(to, i, from, i + a, Math.min(ge - i, fromLen - i - a));
+        push(lit, start - lit, -1);
+        push(start, end - start, start + a);
+        i = lit = end;
+        runF = runB = 0;
+      }
+    }
+    push(lit, ge - lit, -1);
+    if (m === undefined) break;
+    const end = m.toOffset + m.length;
+    push(ge, end - ge, nextFrom);
+    pos = end;
+    oldEnd = m.fromOffset + m.length;
+  }
+  return spans;
+}
+
+/** Bytes of `spans` shipped as new data (not copied from the source). */
+export function rollsumNewBytes(spans: readonly RollsumSpan[]): number {
+  let n = 0;
+  for (const s of spans) if (s.fromOffset < 0) n += s.length;
+  return n;
 }

@@ -20,7 +20,7 @@
 import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import { bsdiff } from '../codec/bsdiff.js';
-import { compareRollsums, rollsumWorthwhile, type RollsumMatches } from '../codec/rollsum.js';
+import { compareRollsums, rollsumNewBytes, rollsumSpans, rollsumWorthwhile, type RollsumSpan } from '../codec/rollsum.js';
 import {
   abortMatchRing, xzCompress, xzCompressBlock, xzCompressSegment, xzCreateMatchRing, xzJoinBlocks, xzJoinSegments,
   xzProduceMatches, xzSegmentPlan, type XzBlock, type XzCompressOptions, type XzSegment,
@@ -103,16 +103,34 @@ interface Job {
 
 /** What {@link CompressPool.similar} decided for one modified file. */
 export interface SimilarResult {
-  /** Set when rollsum is worthwhile (`rollsumWorthwhile`). */
-  matches?: RollsumMatches;
+  /** Set when rollsum is worthwhile (`rollsumWorthwhile`): how to write the object (`rollsumSpans`). */
+  spans?: RollsumSpan[];
+  /** With `spans`: they come from the in-place comparison (a small edit), not from rollsum chunks. */
+  edit?: boolean;
   /** Else the bsdiff patch, when bsdiff was allowed. */
   patch?: Uint8Array;
 }
 
-/** The rollsum-then-bsdiff decision of the delta compiler for one old/new pair. */
+/**
+ * A modified file whose edits leave at most this fraction of it as new bytes when compared in place
+ * with its old version (`rollsumSpans` without chunk matches) is written as copies and new bytes
+ * straight away: no rollsum chunking, no bsdiff (see {@link decideSimilar}).
+ */
+export const SMALL_EDIT_FRACTION = 1 / 16;
+
+/**
+ * The delta compiler's decision for one old/new pair. First (ours, not ostree's) the in-place
+ * comparison: when the old and new file differ by small edits (at most {@link SMALL_EDIT_FRACTION}
+ * of the new file left over), the object is written as copies from the old file and the changed
+ * bytes — what bsdiff would find, at a fraction of its cost and without its patch (as large as the
+ * file, mostly zeros) in the payload. Otherwise ostree's rule: rollsum when worthwhile (its chunk
+ * matches, refined by `rollsumSpans`), else bsdiff when allowed.
+ */
 export function decideSimilar(oldData: Uint8Array, newData: Uint8Array, allowBsdiff: boolean): SimilarResult {
+  const inPlace = rollsumSpans(oldData, newData, []);
+  if (rollsumNewBytes(inPlace) <= newData.length * SMALL_EDIT_FRACTION) return { spans: inPlace, edit: true };
   const matches = compareRollsums(oldData, newData);
-  if (rollsumWorthwhile(matches)) return { matches };
+  if (rollsumWorthwhile(matches)) return { spans: rollsumSpans(oldData, newData, matches.matches) };
   return allowBsdiff ? { patch: bsdiff(oldData, newData) } : {};
 }
 

@@ -9,9 +9,11 @@
  *    itself ships in the superblock;
  * 2. each new regular file is paired with an old one of similar size (±30 %, non-empty, not
  *    `.xz`/`.bz2`) sharing a basename (exact first, then the part before the first `.`);
- * 3. pairs whose old file is world-readable use rollsum when ≥ 50 % of the new file's chunks match,
- *    else bsdiff when enabled and both sizes together fit `maxBsdiffSize`;
- * 4. parts receive metadata, rollsum files, bsdiff files, plain regular files (those whose object
+ * 3. pairs whose old file is world-readable and differs from the new one by small edits are written
+ *    as copies of it plus the changed bytes (ours: `decideSimilar`); the others use rollsum when
+ *    ≥ 50 % of the new file's chunks match, else bsdiff when enabled and both sizes together fit
+ *    `maxBsdiffSize`;
+ * 4. parts receive metadata, rollsum and edit files, bsdiff files, plain regular files (those whose object
  *    stream exceeds `minFallbackSize` become fallbacks), then symlinks; a new part starts when the
  *    payload blob would pass `maxChunkSize`;
  * 5. each part payload is xz-compressed (preset 8, CRC64) — here in parallel on worker threads —
@@ -20,7 +22,9 @@
  *
  * Differences: objects within a group are emitted in tree-walk order (ostree uses GHashTable
  * order, which only changes byte layout, never what clients accept); bsdiff patches come from our
- * own bsdiff (valid, not byte-identical to mendsley's); deltas are always little-endian unless
+ * own bsdiff (valid, not byte-identical to mendsley's); small edits skip rollsum and bsdiff, and the
+ * unmatched chunks of a rollsum object ship only their changed bytes (`rollsumSpans`), with the
+ * same ops ostree writes for rollsum objects; deltas are always little-endian unless
  * `endianness: 'big'` is asked for; no superblock signing yet.
  *
  * @module
@@ -28,7 +32,7 @@
 import { basename, dirname, resolve as resolvePath } from 'node:path';
 import { OstreeError } from '../errors.js';
 import { sha256Hex } from '../format/checksums.js';
-import { compareRollsums, rollsumWorthwhile, type RollsumMatches } from '../codec/rollsum.js';
+import type { RollsumSpan } from '../codec/rollsum.js';
 import { bsdiff } from '../codec/bsdiff.js';
 import { checksumToBytes } from '../format/checksum.js';
 import { ObjectType, isMeta } from '../format/object-type.js';
@@ -53,7 +57,7 @@ import {
 import type { Xattrs } from '../format/xattrs.js';
 import { NodeStorage, tmpSuffix, type Storage } from '../store/storage.js';
 import type { Repo } from '../store/repo.js';
-import { DELTA_SEGMENT_SIZE, createCompressPool, type CompressPool, type CompressPoolOptions, type SimilarResult } from './delta-compress.js';
+import { DELTA_SEGMENT_SIZE, createCompressPool, decideSimilar, type CompressPool, type CompressPoolOptions, type SimilarResult } from './delta-compress.js';
 
 /** `CONTENT_SIZE_SIMILARITY_THRESHOLD_PERCENT`. */
 const SIMILARITY_PERCENT = 30;
@@ -63,7 +67,7 @@ const MB = 1000 * 1000;
 export type GenerateDeltaProgress =
   | { phase: 'scan'; metadata: number; regular: number; symlinks: number; modified: number }
   | { phase: 'part'; index: number; objects: number; size: number; usize: number }
-  | { phase: 'done'; parts: number; fallbacks: number; rollsum: number; bsdiff: number };
+  | { phase: 'done'; parts: number; fallbacks: number; rollsum: number; edits: number; bsdiff: number };
 
 /** Options of {@link generateStaticDelta} (the `params` of `ostree_repo_static_delta_generate()`). */
 export interface GenerateDeltaOptions {
@@ -124,7 +128,13 @@ export interface GenerateDeltaResult {
   /** Total compressed / uncompressed part bytes. */
   size: number;
   usize: number;
+  /** Modified files written from ostree's rollsum chunk matches. */
   rollsum: number;
+  /**
+   * Modified files found to differ from their old version by small edits and written as copies of
+   * it plus the changed bytes, without rollsum chunking or bsdiff (ours; `decideSimilar`).
+   */
+  edits: number;
   bsdiff: number;
 }
 
@@ -546,7 +556,7 @@ async function generateWithPool(
   const pool = getPool(work <= SMALL_DELTA_BYTES && plainBytes <= DELTA_SEGMENT_SIZE);
 
   // 3. rollsum / bsdiff choices
-  const rollsums = new Map<string, { from: string; matches: RollsumMatches }>();
+  const rollsums = new Map<string, { from: string; spans: RollsumSpan[]; edit: boolean }>();
   const bsdiffs = new Map<string, string>();
   const earlyPatches = new Map<string, Promise<Uint8Array>>();
   let earlyBytes = 0;
@@ -578,8 +588,7 @@ async function generateWithPool(
         result.catch(() => undefined); // awaited below
         decisions.push({ toCsum, fromCsum, sizes, result });
       } else {
-        const matches = compareRollsums(a, b);
-        decisions.push({ toCsum, fromCsum, sizes, result: rollsumWorthwhile(matches) ? { matches } : {} });
+        decisions.push({ toCsum, fromCsum, sizes, result: decideSimilar(a, b, false) });
       }
     }
   } finally {
@@ -588,8 +597,8 @@ async function generateWithPool(
   for (const d of decisions) {
     const r = await d.result;
     const cached = pairCache.get(d.toCsum);
-    if (r.matches) {
-      rollsums.set(d.toCsum, { from: d.fromCsum, matches: r.matches });
+    if (r.spans) {
+      rollsums.set(d.toCsum, { from: d.fromCsum, spans: r.spans, edit: r.edit === true });
       if (cached) cached.old = null; // a rollsum object copies from the old file by reference
     } else if (useBsdiff && d.sizes <= maxBsdiff) {
       bsdiffs.set(d.toCsum, d.fromCsum);
@@ -641,7 +650,7 @@ async function generateWithPool(
     while (inFlight.size > Math.max(1, pool.parallel)) await Promise.race(inFlight);
   };
   const fallbacks: DeltaFallback[] = [];
-  const counts = { rollsum: 0, bsdiff: 0 };
+  const counts = { rollsum: 0, edits: 0, bsdiff: 0 };
   try {
     // metadata
     for (const o of newMeta) {
@@ -669,29 +678,26 @@ async function generateWithPool(
       const [m, x] = current.modeXattr(c.header);
       const srcOfs = current.append(checksumToBytes(r.from));
       current.ops.open(m, x, data.length);
-      let written = 0;
       let readingPayload = true;
-      for (const match of r.matches.matches) {
-        const prefix = match.toOffset - written;
-        if (prefix > 0) {
+      for (const span of r.spans) {
+        if (span.fromOffset < 0) {
           if (!readingPayload) {
             current.ops.unsetReadSource();
             readingPayload = true;
           }
-          current.ops.write(prefix, current.append(data.subarray(written, written + prefix)));
-          written += prefix;
+          current.ops.write(span.length, current.append(data.subarray(span.toOffset, span.toOffset + span.length)));
+        } else {
+          if (readingPayload) {
+            current.ops.setReadSource(srcOfs);
+            readingPayload = false;
+          }
+          current.ops.write(span.length, span.fromOffset);
         }
-        if (readingPayload) {
-          current.ops.setReadSource(srcOfs);
-          readingPayload = false;
-        }
-        current.ops.write(match.length, match.fromOffset);
-        written += match.length;
       }
       if (!readingPayload) current.ops.unsetReadSource();
-      if (data.length > written) current.ops.write(data.length - written, current.append(data.subarray(written)));
       current.ops.close();
-      counts.rollsum++;
+      if (r.edit) counts.edits++;
+      else counts.rollsum++;
     }
     // bsdiff
     const readBsdiffPair = async ([t, f]: [string, string]) => {

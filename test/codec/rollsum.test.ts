@@ -3,9 +3,13 @@ import {
   bupsplitFindOffset,
   compareRollsums,
   rollsumChunks,
+  rollsumNewBytes,
+  rollsumSpans,
   rollsumWorthwhile,
   ROLLSUM_BLOB_MAX,
+  ROLLSUM_MIN_COPY,
   type RollsumChunk,
+  type RollsumSpan,
 } from '../../src/codec/rollsum.js';
 import { crc32 } from 'node:zlib';
 import { xorshift32 } from '../util/prng.js';
@@ -133,5 +137,131 @@ describe('compareRollsums (§7.9 examples)', () => {
     expect(rollsumWorthwhile({ matchedChunks: 49, totalToChunks: 99 })).toBe(false); // 49.49 % → 49
     expect(rollsumWorthwhile({ matchedChunks: 50, totalToChunks: 100 })).toBe(true);
     expect(rollsumWorthwhile({ matchedChunks: 0, totalToChunks: 0 })).toBe(false);
+  });
+});
+
+/** Rebuild the target from spans the way a delta's ops do, checking that they tile it. */
+function applySpans(from: Uint8Array, to: Uint8Array, spans: readonly RollsumSpan[]): Uint8Array {
+  const out = new Uint8Array(to.length);
+  let at = 0;
+  for (const s of spans) {
+    expect(s.toOffset).toBe(at);
+    expect(s.length).toBeGreaterThan(0);
+    if (s.fromOffset >= 0) {
+      expect(s.fromOffset + s.length).toBeLessThanOrEqual(from.length);
+      out.set(from.subarray(s.fromOffset, s.fromOffset + s.length), at);
+    } else {
+      out.set(to.subarray(at, at + s.length), at);
+    }
+    at += s.length;
+  }
+  expect(at).toBe(to.length);
+  return out;
+}
+
+function splice(src: Uint8Array, at: number, remove: number, insert: Uint8Array): Uint8Array {
+  const out = new Uint8Array(src.length - remove + insert.length);
+  out.set(src.subarray(0, at));
+  out.set(insert, at);
+  out.set(src.subarray(at + remove), at + insert.length);
+  return out;
+}
+
+describe('rollsumSpans', () => {
+  it('ships only the substituted bytes of unmatched chunks', () => {
+    const from = randomBytes(21, 300000);
+    const to = from.slice();
+    for (const at of [50000, 150000, 250000]) to[at]! ^= 0x5a;
+    const m = compareRollsums(from, to);
+    expect(m.matchedChunks).toBeLessThan(m.totalToChunks);
+    const spans = rollsumSpans(from, to, m.matches);
+    expect(Buffer.compare(applySpans(from, to, spans), to)).toBe(0);
+    expect(rollsumNewBytes(spans)).toBe(3);
+    // ostree ships the unmatched chunks whole
+    expect(to.length - m.matchedBytes).toBeGreaterThan(3000);
+    // 3 new-byte spans between 4 copies
+    expect(spans.length).toBe(7);
+  });
+
+  it('follows insertions and deletions through the alignment of the next match', () => {
+    const from = randomBytes(22, 200000);
+    let to = splice(from, 60000, 0, randomBytes(5, 11));
+    to = splice(to, 140000, 25, new Uint8Array(0));
+    const m = compareRollsums(from, to);
+    const spans = rollsumSpans(from, to, m.matches);
+    expect(Buffer.compare(applySpans(from, to, spans), to)).toBe(0);
+    expect(rollsumNewBytes(spans)).toBeLessThanOrEqual(11 + ROLLSUM_MIN_COPY);
+  });
+
+  it('without matches compares in place from both ends', () => {
+    const from = randomBytes(23, 50000);
+    const sub = from.slice();
+    sub[100]! ^= 1;
+    sub[30000]! ^= 1;
+    const s1 = rollsumSpans(from, sub, []);
+    expect(Buffer.compare(applySpans(from, sub, s1), sub)).toBe(0);
+    expect(rollsumNewBytes(s1)).toBe(2);
+    const ins = splice(from, 20000, 0, new Uint8Array([1, 2, 3]));
+    const s2 = rollsumSpans(from, ins, []);
+    expect(Buffer.compare(applySpans(from, ins, s2), ins)).toBe(0);
+    expect(rollsumNewBytes(s2)).toBeLessThanOrEqual(3 + ROLLSUM_MIN_COPY);
+    // a new byte 0 and an old byte 0: everything but byte 0 is copied
+    const first = from.slice();
+    first[0]! ^= 1;
+    expect(rollsumNewBytes(rollsumSpans(from, first, []))).toBe(1);
+  });
+
+  it('copies only runs of at least minCopy bytes inside an unmatched stretch', () => {
+    const from = randomBytes(24, 1000);
+    const to = from.slice();
+    for (let i = 100; i < 900; i += 50) to[i]! ^= 0xff; // equal runs of 49 bytes
+    const spans = rollsumSpans(from, to, [], 64);
+    expect(Buffer.compare(applySpans(from, to, spans), to)).toBe(0);
+    expect(rollsumNewBytes(spans)).toBe(751); // bytes 100…850: only the two ends are copied
+    expect(rollsumNewBytes(rollsumSpans(from, to, [], 16))).toBe(16);
+  });
+
+  it('gives correct spans for random files, edits and any valid matches', () => {
+    const next = rng(99);
+    for (let round = 0; round < 200; round++) {
+      const n = next() % 3000;
+      const from = next() % 4 === 0 ? new Uint8Array(n) : randomBytes(round + 1, n); // zeros repeat everywhere
+      let to: Uint8Array = from.slice();
+      for (let e = next() % 5; e > 0; e--) {
+        const at = to.length === 0 ? 0 : next() % to.length;
+        to = splice(to, at, Math.min(next() % 40, to.length - at), randomBytes(round * 7 + e, next() % 40));
+      }
+      // matches: some true equal ranges, sorted and disjoint in the target, anywhere in the source
+      const matches: Array<{ toOffset: number; fromOffset: number; length: number }> = [];
+      let at = 0;
+      while (at < to.length && from.length > 0 && matches.length < 6) {
+        at += next() % 400;
+        const len = 1 + (next() % 300);
+        if (at + len > to.length) break;
+        const f = next() % from.length;
+        if (f + len <= from.length && Buffer.compare(from.subarray(f, f + len), to.subarray(at, at + len)) === 0) {
+          matches.push({ toOffset: at, fromOffset: f, length: len });
+          at += len;
+        } else {
+          const g = at < from.length && at + len <= from.length ? at : -1; // the same offset, if equal
+          if (g >= 0 && Buffer.compare(from.subarray(g, g + len), to.subarray(at, at + len)) === 0) {
+            matches.push({ toOffset: at, fromOffset: g, length: len });
+            at += len;
+          }
+        }
+      }
+      for (const minCopy of [1, 8, 64]) {
+        const spans = rollsumSpans(from, to, matches, minCopy);
+        expect(Buffer.compare(applySpans(from, to, spans), to)).toBe(0);
+        expect(rollsumNewBytes(spans)).toBeLessThanOrEqual(to.length - matches.reduce((a, m) => a + m.length, 0));
+      }
+    }
+  });
+
+  it('rejects matches out of order or outside the files', () => {
+    const a = randomBytes(3, 100);
+    expect(() => rollsumSpans(a, a, [{ toOffset: 50, fromOffset: 0, length: 10 }, { toOffset: 40, fromOffset: 0, length: 5 }])).toThrow(RangeError);
+    expect(() => rollsumSpans(a, a, [{ toOffset: 95, fromOffset: 0, length: 10 }])).toThrow(RangeError);
+    expect(() => rollsumSpans(a, a, [{ toOffset: 0, fromOffset: 95, length: 10 }])).toThrow(RangeError);
   });
 });

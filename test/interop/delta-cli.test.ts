@@ -18,7 +18,7 @@ interopSuite('static-delta CLI', ['ostree'], () => {
     expect(g1.stdout).toContain(`  To:   ${src.c1}`);
     const g2 = await cli(['static-delta', 'generate', repo, '--to=main', '--workers=0']);
     expect(g2.code, g2.stderr).toBe(0);
-    expect(g2.stderr).toContain('rollsum=1 objects');
+    expect(g2.stderr).toContain('rollsum=1 objects\nedits=1 objects\nbsdiff=2 objects');
     const list = await cli(['static-delta', 'list', repo]);
     expect(list.stdout.trim().split('\n').sort()).toEqual([src.c1, `${src.c1}-${src.c2}`].sort());
     for (const name of [src.c1, `${src.c1}-${src.c2}`]) {

@@ -24,11 +24,26 @@ function patched(src: Uint8Array, at: number[]): Uint8Array {
   return d;
 }
 
-/** Two versions of a small tree exercising every op kind ostree emits. */
+function inserted(src: Uint8Array, at: number[], bytes: Uint8Array): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let prev = 0;
+  for (const i of at) {
+    parts.push(src.subarray(prev, i), bytes);
+    prev = i;
+  }
+  parts.push(src.subarray(prev));
+  return Buffer.concat(parts);
+}
+
+/**
+ * Two versions of a small tree exercising every op kind ostree emits, and each way our compiler
+ * writes a modified file: rollsum chunks, a small in-place edit, bsdiff.
+ */
 export function deltaTrees(): { v1: TreeSpec; v2: TreeSpec } {
   const rng = new Prng(42);
   const big = binaryLike(rng, 300000);
   const lib = binaryLike(rng, 40000);
+  const table = binaryLike(rng, 20000);
   const common: TreeSpec = {
     'hello.txt': 'hello world\n',
     empty: '',
@@ -39,16 +54,20 @@ export function deltaTrees(): { v1: TreeSpec; v2: TreeSpec } {
     ...common,
     'big.bin': { type: 'file', content: big },
     'lib/libfoo.so.1': { type: 'file', content: lib, mode: 0o755 },
+    'data/table.bin': { type: 'file', content: table },
     'etc/small.conf': 'a=1\n',
     'data/gone.txt': 'bye\n',
     link: { type: 'symlink', target: 'hello.txt' },
   };
   const v2: TreeSpec = {
     ...common,
-    // rollsum: changes far from the start keep most chunks (ostree-formats §7.9)
-    'big.bin': { type: 'file', content: patched(big, [50000, 150000, 250000]) },
-    // bsdiff: a change at byte 0 defeats rollsum's prefix CRCs
-    'lib/libfoo.so.1': { type: 'file', content: patched(lib, [0, 20000]), mode: 0o755 },
+    // rollsum: insertions far from the start keep most chunks (ostree-formats §7.9), but shift
+    // too much of the file for an in-place edit
+    'big.bin': { type: 'file', content: inserted(big, [50000, 150000, 250000], new Uint8Array([1, 2, 3, 4, 5, 6, 7])) },
+    // bsdiff: a change at byte 0 defeats rollsum's prefix CRCs, and the insertions an in-place edit
+    'lib/libfoo.so.1': { type: 'file', content: inserted(patched(lib, [0]), [10000, 20000, 30000], new Uint8Array([9, 9, 9])), mode: 0o755 },
+    // an in-place edit: two substituted bytes
+    'data/table.bin': { type: 'file', content: patched(table, [3000, 15000]) },
     'etc/small.conf': 'a=2\n',
     'data/new.txt': 'hello\n',
     link: { type: 'symlink', target: 'lib/libfoo.so.1' },

@@ -1,9 +1,13 @@
 /**
  * The similar-file pairing of the delta compiler: reading only the old objects that
- * `similarCandidates` keeps gives the same pairs as sizing every old object.
+ * `similarCandidates` keeps gives the same pairs as sizing every old object; and the choice between
+ * an in-place edit, rollsum and bsdiff for one pair (`decideSimilar`).
  */
 import { describe, it, expect } from 'vitest';
 import { computeSimilarObjects, similarCandidates } from '../../src/ops/delta-generate.js';
+import { decideSimilar, SMALL_EDIT_FRACTION } from '../../src/ops/delta-compress.js';
+import { rollsumNewBytes } from '../../src/codec/rollsum.js';
+import { bspatch } from '../../src/codec/bspatch.js';
 import { xorshift32 } from '../util/prng.js';
 
 const STEMS = ['libfoo', 'libbar', 'app', 'data', 'icon', 'README', 'x', ''];
@@ -49,5 +53,41 @@ describe('similar-file pairing', () => {
     ]);
     const kept = similarCandidates([['libfoo.so.3'], ['README']], old).map(([c]) => c);
     expect(kept).toEqual(['a', 'b', 'd']);
+  });
+});
+
+describe('decideSimilar', () => {
+  const random = (seed: number, n: number): Uint8Array => {
+    const next = xorshift32(seed);
+    return Uint8Array.from({ length: n }, () => next() & 255);
+  };
+  const insert = (a: Uint8Array, at: number, n: number): Uint8Array => Buffer.concat([a.subarray(0, at), new Uint8Array(n).fill(7), a.subarray(at)]);
+
+  it('writes small in-place edits as copies, even when byte 0 changed (no rollsum match there)', () => {
+    const old = random(1, 100000);
+    const neu = old.slice();
+    neu[0]! ^= 1;
+    neu[70000]! ^= 1;
+    const r = decideSimilar(old, neu, true);
+    expect(r.edit).toBe(true);
+    expect(r.patch).toBeUndefined();
+    expect(rollsumNewBytes(r.spans!)).toBe(2);
+  });
+
+  it('leaves edits that shift much of the file to rollsum or bsdiff, as ostree decides', () => {
+    const old = random(2, 300000);
+    // shifted in the middle: too much for in place, but the chunks resynchronise → rollsum
+    const shifted = insert(insert(old, 200000, 5), 100000, 5);
+    const r1 = decideSimilar(old, shifted, true);
+    expect(r1.edit).toBeUndefined();
+    expect(r1.spans).toBeDefined();
+    expect(rollsumNewBytes(r1.spans!)).toBeLessThan(shifted.length * SMALL_EDIT_FRACTION);
+    // byte 0 changed as well: no chunk matches (the prefix-CRC keys), so bsdiff
+    const first = shifted.slice();
+    first[0]! ^= 1;
+    const r2 = decideSimilar(old, first, true);
+    expect(r2.spans).toBeUndefined();
+    expect(Buffer.compare(bspatch(old, r2.patch!, first.length), first)).toBe(0);
+    expect(decideSimilar(old, first, false)).toEqual({});
   });
 });

@@ -165,7 +165,7 @@ export const staticDeltaCommand: Command = {
         });
         if (!ctx.quiet) {
           io.stderr.write(`uncompressed=${r.usize} compressed=${r.size}\n`);
-          io.stderr.write(`rollsum=${r.rollsum} objects\nbsdiff=${r.bsdiff} objects\n`);
+          io.stderr.write(`rollsum=${r.rollsum} objects\nedits=${r.edits} objects\nbsdiff=${r.bsdiff} objects\n`);
         }
         return 0;
       }
