@@ -1,7 +1,8 @@
 /**
  * Static-delta benchmark: `ostree static-delta generate` vs ours on the same repository (an archive
  * repo committed by ostree from the ≈100 MB tree of bench/trees.ts, then a second commit after
- * changing a few hundred files): a from-empty delta of the first commit and the from→to delta.
+ * changing a few hundred files): a from-empty delta of the first commit and the from→to delta; and
+ * a third commit with the same files changed by insertions instead (`mutate`), as a second from→to.
  *
  * Ours runs as a child process of this bundle (`node bench/out/delta.mjs --child …`) so wall time
  * and peak RSS are measured exactly like the `ostree` binary's (`timeCommand`). Our part
@@ -39,8 +40,13 @@ function sh(argv: string[]): string {
   return r.stdout.toString().trim();
 }
 
-/** Change `n` regular files deterministically: small edits in the middle (rollsum/bsdiff material). */
-function mutate(tree: string, n: number): number {
+/**
+ * Change `n` regular files deterministically, three edits each at ¼, ½ and ¾ of the file: `flip`
+ * substitutes one byte (the issue's "changing a few hundred files"), `insert` inserts 8 bytes (so
+ * everything after an edit shifts, which in-place comparison cannot follow, and rollsum/bsdiff
+ * decide as in ostree).
+ */
+function mutate(tree: string, n: number, kind: 'flip' | 'insert' = 'flip'): number {
   const files: string[] = [];
   const walk = (d: string) => {
     for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
@@ -55,8 +61,14 @@ function mutate(tree: string, n: number): number {
   for (let i = 0; i < files.length && changed < n; i += step) {
     const b = readFileSync(files[i]!);
     if (b.length === 0) continue;
-    for (let k = 1; k <= 3; k++) b[Math.floor((b.length * k) / 4)] ^= 0x5a;
-    writeFileSync(files[i]!, b);
+    if (kind === 'flip') {
+      for (let k = 1; k <= 3; k++) b[Math.floor((b.length * k) / 4)] ^= 0x5a;
+      writeFileSync(files[i]!, b);
+    } else {
+      const at = [1, 2, 3].map((k) => Math.floor((b.length * k) / 4));
+      const piece = (k: number) => Buffer.from(`<edit${k}>`.slice(0, 8));
+      writeFileSync(files[i]!, Buffer.concat([b.subarray(0, at[0]), piece(1), b.subarray(at[0], at[1]), piece(2), b.subarray(at[1], at[2]), piece(3), b.subarray(at[2])]));
+    }
     changed++;
   }
   return changed;
@@ -93,10 +105,14 @@ async function main(): Promise<void> {
     cpSync(v1, v2, { recursive: true, verbatimSymlinks: true });
     const changed = mutate(v2, changes);
     const c2 = sh(['ostree', `--repo=${repo}`, 'commit', '-b', 'main', ...ts, v2]);
+    const v3 = join(dir, 'v3');
+    cpSync(v1, v3, { recursive: true, verbatimSymlinks: true });
+    mutate(v3, changes, 'insert');
+    const c3 = sh(['ostree', `--repo=${repo}`, 'commit', '-b', 'other', ...ts, v3]);
     console.log(`tree: ${stats.files} files, ${(stats.bytes / 1e6).toFixed(1)} MB; changed ${changed} files; workers=${workers}; helpers=${helpers}; cores=${availableParallelism()} load=${loadavg()[0]!.toFixed(1)}`);
     console.log(benchEnvNote());
     const rows: Row[] = [];
-    for (const [name, from, to] of [['from-empty', 'empty', c1], ['from→to', c1, c2]] as const) {
+    for (const [name, from, to] of [['from-empty', 'empty', c1], ['from→to', c1, c2], ['from→to (insertions)', c1, c3]] as const) {
       const theirsDir = join(dir, `theirs-${rows.length}`);
       const oursDir = join(repo, deltaDirPath(from === 'empty' ? null : from, to));
       mkdirSync(theirsDir);
