@@ -283,30 +283,95 @@ export interface RollsumSpan {
 }
 
 /**
+ * With `maxNew`, {@link rollsumSpans} gives up during an unmatched stretch once it would exceed
+ * `maxNew` by this much even if the stretch's start were reclaimed by a copy found later (a copy
+ * grows backwards over equal bytes). An equal run that long would have been found by the index
+ * lookups at about every position of the stretch, so this only saves scanning the rest of a file
+ * that is not an edit.
+ */
+const GIVE_UP_SLACK = 4096;
+
+/** Window of the source index {@link rollsumSpans} resynchronises with (bytes hashed per lookup). */
+const INDEX_WINDOW = 32;
+/** Source positions indexed: every this many bytes, so any equal run of ≥ 47 bytes is found. */
+const INDEX_STEP = 16;
+const HASH_BASE = 0x01000193;
+/** `HASH_BASE ** (INDEX_WINDOW − 1)` mod 2³², to drop the oldest byte of a rolling hash. */
+const HASH_DROP = (() => {
+  let p = 1;
+  for (let k = 1; k < INDEX_WINDOW; k++) p = Math.imul(p, HASH_BASE);
+  return p;
+})();
+
+function windowHash(b: Uint8Array, at: number): number {
+  let h = 0;
+  for (let k = 0; k < INDEX_WINDOW; k++) h = (Math.imul(h, HASH_BASE) + b[at + k]!) | 0;
+  return h;
+}
+
+/** A hash index of every {@link INDEX_STEP}-th window of the source (the last one wins a slot). */
+interface SourceIndex {
+  slots: Int32Array;
+  shift: number;
+}
+
+function buildIndex(from: Uint8Array): SourceIndex {
+  const windows = Math.floor((from.length - INDEX_WINDOW) / INDEX_STEP) + 1;
+  let bits = 10;
+  while (bits < 22 && 1 << bits < windows * 2) bits++;
+  const slots = new Int32Array(1 << bits).fill(-1);
+  const shift = 32 - bits;
+  for (let p = 0; p + INDEX_WINDOW <= from.length; p += INDEX_STEP) slots[Math.imul(windowHash(from, p), 0x9e3779b1) >>> shift] = p;
+  return { slots, shift };
+}
+
+/**
  * How the delta compiler writes a rollsum object: the matched chunks of {@link compareRollsums}, plus
  * whatever the stretches between them still share with the source. ostree ships every unmatched chunk
  * whole, so one changed byte costs a whole chunk (≈ 8 KiB, up to 32 KiB) of new data. Here each
- * unmatched stretch is compared with the source bytes at the two alignments its neighbours give (the
- * end of the previous match and the start of the next one, or the file's ends): the neighbouring
- * copies grow over equal bytes for free, and inside the stretch every run of at least `minCopy`
- * equal bytes at either alignment is copied too. So a substitution costs only its bytes, and an
- * insertion or deletion only the bytes between the shifted copies. Linear in the unmatched bytes;
- * every copy is checked byte by byte, so any `matches` give a correct result.
+ * unmatched stretch is compared with the source:
  *
- * The spans cover `to` from 0 to its end in order; adjacent copies that are adjacent in the source
- * too are merged, as are adjacent new-byte spans.
+ * - the neighbouring copies grow over equal bytes for free;
+ * - inside the stretch, every run of at least `minCopy` equal bytes at the alignment of the last copy
+ *   (the previous match at first) or of the next match (the file's end for the last stretch) is
+ *   copied — so a substitution costs only its own bytes;
+ * - after `minCopy` new bytes without such a run, windows of the stretch are looked up in a hash
+ *   index of the source (every 16th 32-byte window, built on first need), and a verified hit is
+ *   extended both ways into a copy at its own alignment — so an insertion or deletion costs only the
+ *   bytes it adds.
+ *
+ * Linear in the file sizes; every copy is checked byte by byte, so any `matches` give a correct
+ * result. The spans cover `to` from 0 to its end in order; adjacent copies that are adjacent in the
+ * source too are merged, as are adjacent new-byte spans. With `maxNew`, returns `null` when more than
+ * that many new bytes are needed, giving up early in a long unmatched stretch.
  */
 export function rollsumSpans(
   from: Uint8Array,
   to: Uint8Array,
   matches: readonly RollsumMatch[],
+  minCopy?: number,
+): RollsumSpan[];
+export function rollsumSpans(
+  from: Uint8Array,
+  to: Uint8Array,
+  matches: readonly RollsumMatch[],
+  minCopy: number,
+  maxNew: number,
+): RollsumSpan[] | null;
+export function rollsumSpans(
+  from: Uint8Array,
+  to: Uint8Array,
+  matches: readonly RollsumMatch[],
   minCopy: number = ROLLSUM_MIN_COPY,
-): RollsumSpan[] {
+  maxNew = Infinity,
+): RollsumSpan[] | null {
   if (!(minCopy >= 1)) throw new RangeError('rollsumSpans: minCopy must be at least 1');
   const fromLen = from.length;
   const spans: Array<{ toOffset: number; length: number; fromOffset: number }> = [];
+  let newBytes = 0;
   const push = (toOffset: number, length: number, fromOffset: number): void => {
     if (length <= 0) return;
+    if (fromOffset < 0) newBytes += length;
     const last = spans[spans.length - 1];
     if (last !== undefined && (fromOffset < 0 ? last.fromOffset < 0 : last.fromOffset >= 0 && last.fromOffset + last.length === fromOffset)) {
       last.length += length;
@@ -314,6 +379,7 @@ export function rollsumSpans(
       spans.push({ toOffset, length, fromOffset });
     }
   };
+  let index: SourceIndex | null = null;
   let pos = 0; // first target byte not yet covered
   let oldEnd = 0; // source offset aligned with `pos`: the end of the previous copy (the file start at first)
   for (let k = 0; k <= matches.length; k++) {
@@ -337,13 +403,37 @@ export function rollsumSpans(
       ge -= n;
       nextFrom -= n;
     }
-    const aF = oldEnd - gs;
-    const aB = nextFrom - ge;
+    let aF = oldEnd - gs; // alignment (source − target offset) of the last copy
+    const aB = nextFrom - ge; // and of the next
     let lit = gs;
     let runF = 0;
     let runB = 0;
+    let h = 0;
+    let hashed = -1; // target offset of the window `h` is the hash of
     let i = gs;
     while (i < ge) {
+      if (i - lit >= minCopy && i + INDEX_WINDOW <= ge && fromLen >= INDEX_WINDOW) {
+        // no run at either alignment for a while: look the window at `i` up in the source
+        index ??= buildIndex(from);
+        h = hashed === i - 1 ? (Math.imul((h - Math.imul(to[i - 1]!, HASH_DROP)) | 0, HASH_BASE) + to[i + INDEX_WINDOW - 1]!) | 0 : windowHash(to, i);
+        hashed = i;
+        const q = index.slots[Math.imul(h, 0x9e3779b1) >>> index.shift]!;
+        if (q >= 0 && equalRun(from, q, to, i, INDEX_WINDOW) === INDEX_WINDOW) {
+          const back = equalRunBack(from, q, to, i, Math.min(i - lit, q));
+          const start = i - back;
+          const a = q - i;
+          const end = i + INDEX_WINDOW + equalRun(from, q + INDEX_WINDOW, to, i + INDEX_WINDOW, Math.min(ge - i - INDEX_WINDOW, fromLen - q - INDEX_WINDOW));
+          if (end - start >= minCopy) {
+            push(lit, start - lit, -1);
+            push(start, end - start, start + a);
+            if (newBytes > maxNew) return null;
+            i = lit = end;
+            aF = a;
+            runF = runB = 0;
+            continue;
+          }
+        }
+      }
       const b = to[i];
       const jf = i + aF;
       const jb = i + aB;
@@ -356,11 +446,16 @@ export function rollsumSpans(
         const end = i + equalRun(to, i, from, i + a, Math.min(ge - i, fromLen - i - a));
         push(lit, start - lit, -1);
         push(start, end - start, start + a);
+        if (newBytes > maxNew) return null;
         i = lit = end;
+        aF = a;
         runF = runB = 0;
+      } else if (newBytes + (i - lit) > maxNew + GIVE_UP_SLACK) {
+        return null; // the unmatched stretch is too long to be mostly reclaimed by a later copy
       }
     }
     push(lit, ge - lit, -1);
+    if (newBytes > maxNew) return null;
     if (m === undefined) break;
     const end = m.toOffset + m.length;
     push(ge, end - ge, nextFrom);

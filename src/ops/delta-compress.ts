@@ -20,7 +20,7 @@
 import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import { bsdiff } from '../codec/bsdiff.js';
-import { compareRollsums, rollsumNewBytes, rollsumSpans, rollsumWorthwhile, type RollsumSpan } from '../codec/rollsum.js';
+import { ROLLSUM_MIN_COPY, compareRollsums, rollsumSpans, rollsumWorthwhile, type RollsumSpan } from '../codec/rollsum.js';
 import {
   abortMatchRing, xzCompress, xzCompressBlock, xzCompressSegment, xzCreateMatchRing, xzJoinBlocks, xzJoinSegments,
   xzProduceMatches, xzSegmentPlan, type XzBlock, type XzCompressOptions, type XzSegment,
@@ -112,23 +112,24 @@ export interface SimilarResult {
 }
 
 /**
- * A modified file whose edits leave at most this fraction of it as new bytes when compared in place
- * with its old version (`rollsumSpans` without chunk matches) is written as copies and new bytes
- * straight away: no rollsum chunking, no bsdiff (see {@link decideSimilar}).
+ * A modified file whose edits leave at most this fraction of it as new bytes when compared with its
+ * old version (`rollsumSpans` without chunk matches) is written as copies and new bytes straight
+ * away: no rollsum chunking, no bsdiff (see {@link decideSimilar}).
  */
 export const SMALL_EDIT_FRACTION = 1 / 16;
 
 /**
- * The delta compiler's decision for one old/new pair. First (ours, not ostree's) the in-place
- * comparison: when the old and new file differ by small edits (at most {@link SMALL_EDIT_FRACTION}
- * of the new file left over), the object is written as copies from the old file and the changed
- * bytes — what bsdiff would find, at a fraction of its cost and without its patch (as large as the
- * file, mostly zeros) in the payload. Otherwise ostree's rule: rollsum when worthwhile (its chunk
- * matches, refined by `rollsumSpans`), else bsdiff when allowed.
+ * The delta compiler's decision for one old/new pair. First (ours, not ostree's) the direct
+ * comparison: when the new file is the old one with small edits — substitutions, insertions,
+ * deletions, at most {@link SMALL_EDIT_FRACTION} of it left as new bytes — the object is written as
+ * copies from the old file and the new bytes: what bsdiff would find, at a fraction of its cost and
+ * without its patch (as long as the file, mostly zeros) in the payload. The comparison gives up as
+ * soon as the fraction is exceeded. Otherwise ostree's rule: rollsum when worthwhile (its chunk
+ * matches, with the stretches between them refined by `rollsumSpans`), else bsdiff when allowed.
  */
 export function decideSimilar(oldData: Uint8Array, newData: Uint8Array, allowBsdiff: boolean): SimilarResult {
-  const inPlace = rollsumSpans(oldData, newData, []);
-  if (rollsumNewBytes(inPlace) <= newData.length * SMALL_EDIT_FRACTION) return { spans: inPlace, edit: true };
+  const inPlace = rollsumSpans(oldData, newData, [], ROLLSUM_MIN_COPY, newData.length * SMALL_EDIT_FRACTION);
+  if (inPlace !== null) return { spans: inPlace, edit: true };
   const matches = compareRollsums(oldData, newData);
   if (rollsumWorthwhile(matches)) return { spans: rollsumSpans(oldData, newData, matches.matches) };
   return allowBsdiff ? { patch: bsdiff(oldData, newData) } : {};

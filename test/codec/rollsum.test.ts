@@ -190,7 +190,7 @@ describe('rollsumSpans', () => {
     const m = compareRollsums(from, to);
     const spans = rollsumSpans(from, to, m.matches);
     expect(Buffer.compare(applySpans(from, to, spans), to)).toBe(0);
-    expect(rollsumNewBytes(spans)).toBeLessThanOrEqual(11 + ROLLSUM_MIN_COPY);
+    expect(rollsumNewBytes(spans)).toBe(11);
   });
 
   it('without matches compares in place from both ends', () => {
@@ -204,11 +204,28 @@ describe('rollsumSpans', () => {
     const ins = splice(from, 20000, 0, new Uint8Array([1, 2, 3]));
     const s2 = rollsumSpans(from, ins, []);
     expect(Buffer.compare(applySpans(from, ins, s2), ins)).toBe(0);
-    expect(rollsumNewBytes(s2)).toBeLessThanOrEqual(3 + ROLLSUM_MIN_COPY);
+    expect(rollsumNewBytes(s2)).toBe(3);
     // a new byte 0 and an old byte 0: everything but byte 0 is copied
     const first = from.slice();
     first[0]! ^= 1;
     expect(rollsumNewBytes(rollsumSpans(from, first, []))).toBe(1);
+  });
+
+  it('resynchronises through a source index after several shifting edits', () => {
+    const from = randomBytes(25, 100000);
+    let to = from;
+    for (const at of [80000, 60000, 40000, 20000]) to = splice(to, at, at % 3 === 0 ? 0 : 7, randomBytes(at, 5));
+    const spans = rollsumSpans(from, to, []);
+    expect(Buffer.compare(applySpans(from, to, spans), to)).toBe(0);
+    expect(rollsumNewBytes(spans)).toBe(20);
+    // a moved block is found too
+    const moved = Buffer.concat([from.subarray(50000, 60000), from.subarray(0, 50000), from.subarray(60000)]);
+    const m2 = rollsumSpans(from, moved, []);
+    expect(rollsumNewBytes(m2)).toBe(0);
+    // maxNew: null as soon as more new bytes are needed
+    expect(rollsumSpans(from, to, [], 64, 19)).toBeNull();
+    expect(rollsumSpans(from, to, [], 64, 20)).not.toBeNull();
+    expect(rollsumSpans(from, randomBytes(26, 100000), [], 64, 1000)).toBeNull();
   });
 
   it('copies only runs of at least minCopy bytes inside an unmatched stretch', () => {

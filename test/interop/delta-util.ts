@@ -24,6 +24,12 @@ function patched(src: Uint8Array, at: number[]): Uint8Array {
   return d;
 }
 
+function replaced(rng: Prng, src: Uint8Array, at: number[], n: number): Uint8Array {
+  const d = src.slice();
+  for (const i of at) d.set(binaryLike(rng, n), i);
+  return d;
+}
+
 function inserted(src: Uint8Array, at: number[], bytes: Uint8Array): Uint8Array {
   const parts: Uint8Array[] = [];
   let prev = 0;
@@ -61,13 +67,13 @@ export function deltaTrees(): { v1: TreeSpec; v2: TreeSpec } {
   };
   const v2: TreeSpec = {
     ...common,
-    // rollsum: insertions far from the start keep most chunks (ostree-formats §7.9), but shift
-    // too much of the file for an in-place edit
-    'big.bin': { type: 'file', content: inserted(big, [50000, 150000, 250000], new Uint8Array([1, 2, 3, 4, 5, 6, 7])) },
-    // bsdiff: a change at byte 0 defeats rollsum's prefix CRCs, and the insertions an in-place edit
-    'lib/libfoo.so.1': { type: 'file', content: inserted(patched(lib, [0]), [10000, 20000, 30000], new Uint8Array([9, 9, 9])), mode: 0o755 },
-    // an in-place edit: two substituted bytes
-    'data/table.bin': { type: 'file', content: patched(table, [3000, 15000]) },
+    // rollsum: blocks replaced far from the start keep most chunks (ostree-formats §7.9), but leave
+    // too many new bytes (> 1/16) for an edit
+    'big.bin': { type: 'file', content: replaced(rng, big, [40000, 70000, 100000, 130000, 160000, 190000, 220000, 250000], 4000) },
+    // bsdiff: a change at byte 0 defeats rollsum's prefix CRCs, and the replaced blocks an edit
+    'lib/libfoo.so.1': { type: 'file', content: replaced(rng, patched(lib, [0]), [5000, 15000, 25000, 35000], 1000), mode: 0o755 },
+    // an edit: an insertion and a substituted byte
+    'data/table.bin': { type: 'file', content: inserted(patched(table, [15000]), [3000], new Uint8Array([1, 2, 3, 4, 5])) },
     'etc/small.conf': 'a=2\n',
     'data/new.txt': 'hello\n',
     link: { type: 'symlink', target: 'lib/libfoo.so.1' },

@@ -74,16 +74,26 @@ describe('decideSimilar', () => {
     expect(rollsumNewBytes(r.spans!)).toBe(2);
   });
 
-  it('leaves edits that shift much of the file to rollsum or bsdiff, as ostree decides', () => {
+  it('finds insertions and deletions too', () => {
+    const old = random(3, 300000);
+    const neu = Buffer.concat([old.subarray(0, 100000), new Uint8Array(9).fill(5), old.subarray(100000, 200000), old.subarray(200040)]);
+    const r = decideSimilar(old, neu, true);
+    expect(r.edit).toBe(true);
+    expect(rollsumNewBytes(r.spans!)).toBe(9);
+  });
+
+  it('leaves larger changes to rollsum or bsdiff, as ostree decides', () => {
     const old = random(2, 300000);
-    // shifted in the middle: too much for in place, but the chunks resynchronise → rollsum
-    const shifted = insert(insert(old, 200000, 5), 100000, 5);
-    const r1 = decideSimilar(old, shifted, true);
+    // 9 % replaced in blocks after the first 32 KiB: too much for an edit, but most chunks still match → rollsum
+    const blocks = old.slice();
+    for (let at = 40000; at < 300000; at += 40000) blocks.set(random(at, 4000), at);
+    const r1 = decideSimilar(old, blocks, true);
     expect(r1.edit).toBeUndefined();
     expect(r1.spans).toBeDefined();
-    expect(rollsumNewBytes(r1.spans!)).toBeLessThan(shifted.length * SMALL_EDIT_FRACTION);
+    // the unmatched chunks ship only the replaced blocks
+    expect(rollsumNewBytes(r1.spans!)).toBeLessThan(7 * 4000 + 7 * 64);
     // byte 0 changed as well: no chunk matches (the prefix-CRC keys), so bsdiff
-    const first = shifted.slice();
+    const first = blocks.slice();
     first[0]! ^= 1;
     const r2 = decideSimilar(old, first, true);
     expect(r2.spans).toBeUndefined();
