@@ -761,4 +761,9 @@ export function createDeflateRawExact(): DeflateRawExact {
  * @returns a new array holding the compressed stream
  * @throws RangeError for any other level
  */
-export const deflateRawExact: DeflateRawExact = createDeflateRawExact();
+export function deflateRawExact(data: Uint8Array, level: number): Uint8Array {
+  shared ??= createDeflateRawExact(); // on first use: importing the module costs nothing
+  return shared(data, level);
+}
+
+let shared: DeflateRawExact | undefined;

@@ -19,10 +19,11 @@ import { createDeflateRawExact } from '../codec/deflate-exact.js';
  * for levels 4–9 (its factory's source text), pako (`require(workerData.pako)`) for the others.
  */
 export const EXACT_DEFLATE_SOURCE = `
-const deflateRawExact = (${createDeflateRawExact.toString()})();
+const createDeflateRawExact = ${createDeflateRawExact.toString()};
+let deflateRawExact = null; // made on first use: a worker that never compresses exactly never pays for it
 let exactPako = null;
 function exactDeflateRaw(data, level) {
-  if (level >= 4 && level <= 9) return deflateRawExact(data, level);
+  if (level >= 4 && level <= 9) return (deflateRawExact = deflateRawExact || createDeflateRawExact())(data, level);
   exactPako = exactPako || require(workerData.pako);
   return exactPako.deflateRaw(data, { level, memLevel: 8 });
 }
