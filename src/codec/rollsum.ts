@@ -315,6 +315,21 @@ interface SourceIndex {
   shift: number;
 }
 
+/**
+ * Indexes already built, per source array (the edit check and then the rollsum refinement both need
+ * it). A source changed since only loses hits: every copy is verified against its bytes.
+ */
+const indexes = new WeakMap<Uint8Array, SourceIndex>();
+
+function sourceIndex(from: Uint8Array): SourceIndex {
+  let index = indexes.get(from);
+  if (index === undefined) {
+    index = buildIndex(from);
+    indexes.set(from, index);
+  }
+  return index;
+}
+
 function buildIndex(from: Uint8Array): SourceIndex {
   const windows = Math.floor((from.length - INDEX_WINDOW) / INDEX_STEP) + 1;
   let bits = 10;
@@ -414,7 +429,7 @@ export function rollsumSpans(
     while (i < ge) {
       if (i - lit >= minCopy && i + INDEX_WINDOW <= ge && fromLen >= INDEX_WINDOW) {
         // no run at either alignment for a while: look the window at `i` up in the source
-        index ??= buildIndex(from);
+        index ??= sourceIndex(from);
         h = hashed === i - 1 ? (Math.imul((h - Math.imul(to[i - 1]!, HASH_DROP)) | 0, HASH_BASE) + to[i + INDEX_WINDOW - 1]!) | 0 : windowHash(to, i);
         hashed = i;
         const q = index.slots[Math.imul(h, 0x9e3779b1) >>> index.shift]!;
