@@ -425,6 +425,10 @@ export function rollsumSpans(
     let runB = 0;
     let h = 0;
     let hashed = -1; // target offset of the window `h` is the hash of
+    // a copy found at this step: target range [copyStart, copyEnd) at source offset + copyAlign
+    let copyStart = 0;
+    let copyEnd = -1;
+    let copyAlign = 0;
     let i = gs;
     while (i < ge) {
       if (i - lit >= minCopy && i + INDEX_WINDOW <= ge && fromLen >= INDEX_WINDOW) {
@@ -434,39 +438,36 @@ export function rollsumSpans(
         hashed = i;
         const q = index.slots[Math.imul(h, 0x9e3779b1) >>> index.shift]!;
         if (q >= 0 && equalRun(from, q, to, i, INDEX_WINDOW) === INDEX_WINDOW) {
-          const back = equalRunBack(from, q, to, i, Math.min(i - lit, q));
-          const start = i - back;
-          const a = q - i;
-          const end = i + INDEX_WINDOW + equalRun(from, q + INDEX_WINDOW, to, i + INDEX_WINDOW, Math.min(ge - i - INDEX_WINDOW, fromLen - q - INDEX_WINDOW));
-          if (end - start >= minCopy) {
-            push(lit, start - lit, -1);
-            push(start, end - start, start + a);
-            if (newBytes > maxNew) return null;
-            i = lit = end;
-            aF = a;
-            runF = runB = 0;
-            continue;
-          }
+          // a hit: grown both ways over equal bytes, it is a copy when long enough
+          copyAlign = q - i;
+          copyStart = i - equalRunBack(from, q, to, i, Math.min(i - lit, q));
+          copyEnd = i + INDEX_WINDOW + equalRun(from, q + INDEX_WINDOW, to, i + INDEX_WINDOW, Math.min(ge - i - INDEX_WINDOW, fromLen - q - INDEX_WINDOW));
+          if (copyEnd - copyStart < minCopy) copyEnd = -1;
         }
       }
-      const b = to[i];
-      const jf = i + aF;
-      const jb = i + aB;
-      runF = jf >= 0 && jf < fromLen && from[jf] === b ? runF + 1 : 0;
-      runB = jb >= 0 && jb < fromLen && from[jb] === b ? runB + 1 : 0;
-      i++;
-      if (runF >= minCopy || runB >= minCopy) {
-        const a = runF >= minCopy ? aF : aB;
-        const start = i - minCopy;
-        const end = i + equalRun(to, i, from, i + a, Math.min(ge - i, fromLen - i - a));
-        push(lit, start - lit, -1);
-        push(start, end - start, start + a);
+      if (copyEnd < 0) {
+        const b = to[i];
+        const jf = i + aF;
+        const jb = i + aB;
+        runF = jf >= 0 && jf < fromLen && from[jf] === b ? runF + 1 : 0;
+        runB = jb >= 0 && jb < fromLen && from[jb] === b ? runB + 1 : 0;
+        i++;
+        if (runF >= minCopy || runB >= minCopy) {
+          copyAlign = runF >= minCopy ? aF : aB;
+          copyStart = i - minCopy;
+          copyEnd = i + equalRun(to, i, from, i + copyAlign, Math.min(ge - i, fromLen - i - copyAlign));
+        } else if (newBytes + (i - lit) > maxNew + GIVE_UP_SLACK) {
+          return null; // the unmatched stretch is too long to be mostly reclaimed by a later copy
+        }
+      }
+      if (copyEnd >= 0) {
+        push(lit, copyStart - lit, -1);
+        push(copyStart, copyEnd - copyStart, copyStart + copyAlign);
         if (newBytes > maxNew) return null;
-        i = lit = end;
-        aF = a;
+        i = lit = copyEnd;
+        aF = copyAlign;
         runF = runB = 0;
-      } else if (newBytes + (i - lit) > maxNew + GIVE_UP_SLACK) {
-        return null; // the unmatched stretch is too long to be mostly reclaimed by a later copy
+        copyEnd = -1;
       }
     }
     push(lit, ge - lit, -1);

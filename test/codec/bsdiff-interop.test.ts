@@ -18,6 +18,7 @@ import { compareRollsums, rollsumWorthwhile } from '../../src/codec/rollsum.js';
 import { decode, encode } from '../../src/gvariant/index.js';
 import type { GVValue } from '../../src/gvariant/index.js';
 import { xorshift32 } from '../util/prng.js';
+import { splice } from '../util/bytes.js';
 
 function have(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -60,14 +61,6 @@ function textLike(r: () => number, n: number): Uint8Array {
     const w = words[r() % words.length];
     for (let k = 0; k < w.length && i < n; k++) out[i++] = w.charCodeAt(k);
   }
-  return out;
-}
-
-function splice(d: Uint8Array, at: number, del: number, ins: Uint8Array): Uint8Array {
-  const out = new Uint8Array(d.length - del + ins.length);
-  out.set(d.subarray(0, at));
-  out.set(ins, at);
-  out.set(d.subarray(at + del), at + ins.length);
   return out;
 }
 

@@ -13,6 +13,7 @@ import {
 } from '../../src/codec/rollsum.js';
 import { crc32 } from 'node:zlib';
 import { xorshift32 } from '../util/prng.js';
+import { splice } from '../util/bytes.js';
 
 /** Deterministic xorshift32 generator. */
 const rng = xorshift32;
@@ -156,14 +157,6 @@ function applySpans(from: Uint8Array, to: Uint8Array, spans: readonly RollsumSpa
     at += s.length;
   }
   expect(at).toBe(to.length);
-  return out;
-}
-
-function splice(src: Uint8Array, at: number, remove: number, insert: Uint8Array): Uint8Array {
-  const out = new Uint8Array(src.length - remove + insert.length);
-  out.set(src.subarray(0, at));
-  out.set(insert, at);
-  out.set(src.subarray(at + remove), at + insert.length);
   return out;
 }
 
