@@ -16,7 +16,7 @@ import { createDeflateRawExact } from '../codec/deflate-exact.js';
 
 /**
  * CommonJS worker-source fragment defining `exactDeflateRaw(data, level)`: our zlib-exact encoder
- * for levels 4–9 (its factory's source text), pako (`require(workerData.pako)`) for the others.
+ * for levels 4–9 (its factory's source text), pako (`require(workerData.pako || 'pako')`) for the others.
  */
 export const EXACT_DEFLATE_SOURCE = `
 const createDeflateRawExact = ${createDeflateRawExact.toString()};
@@ -24,7 +24,7 @@ let deflateRawExact = null; // made on first use: a worker that never compresses
 let exactPako = null;
 function exactDeflateRaw(data, level) {
   if (level >= 4 && level <= 9) return (deflateRawExact = deflateRawExact || createDeflateRawExact())(data, level);
-  exactPako = exactPako || require(workerData.pako);
+  exactPako = exactPako || require(workerData.pako || 'pako');
   return exactPako.deflateRaw(data, { level, memLevel: 8 });
 }
 `;
@@ -49,9 +49,17 @@ function requireHere(): NodeJS.Require {
   return createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
 }
 
-/** Resolve pako's entry point from this module. */
-export function resolvePako(): string {
-  return requireHere().resolve('pako');
+/**
+ * pako's entry point as resolved from this module, for workers to `require`; `null` when it cannot
+ * be resolved from here (ostree-ts bundled into another program): the workers then ask for `pako`
+ * by name, and only a job that needs it (exact deflate at levels 1–3) fails, instead of every pool.
+ */
+export function resolvePako(): string | null {
+  try {
+    return requireHere().resolve('pako');
+  } catch {
+    return null;
+  }
 }
 
 let pakoModule: typeof import('pako') | null = null;

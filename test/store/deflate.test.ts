@@ -2,7 +2,8 @@ import { describe, it, expect } from 'vitest';
 import { inflateRawSync } from 'node:zlib';
 import pako from 'pako';
 import { deflateRawBytes, createRawDeflater } from '../../src/store/deflate.js';
-import { pakoDeflateRawOnWorker } from '../../src/store/deflate-pool.js';
+import { EXACT_DEFLATE_SOURCE, pakoDeflateRawOnWorker, resolvePako } from '../../src/store/deflate-pool.js';
+import { Worker } from 'node:worker_threads';
 import { Prng } from '../util/prng.js';
 
 function sample(seed: number, size: number): Uint8Array {
@@ -60,6 +61,24 @@ describe('deflateRawBytes', () => {
       t.end(Buffer.from(data));
       await done;
       expect(Buffer.from(inflateRawSync(Buffer.concat(chunks))).equals(Buffer.from(data))).toBe(true);
+    }
+  });
+});
+
+describe('worker deflate source', () => {
+  it('finds pako by name when its path could not be resolved (ostree-ts bundled elsewhere)', async () => {
+    expect(resolvePako()).toMatch(/pako/);
+    const data = sample(9, 50_000);
+    const src = `const { parentPort, workerData } = require('node:worker_threads');
+${EXACT_DEFLATE_SOURCE}
+parentPort.postMessage([1, 6].map((level) => exactDeflateRaw(workerData.data, level)));`;
+    const out = await new Promise<Uint8Array[]>((resolve, reject) => {
+      const w = new Worker(src, { eval: true, workerData: { pako: null, data } });
+      w.once('message', (m: Uint8Array[]) => void w.terminate().then(() => resolve(m)));
+      w.once('error', reject);
+    });
+    for (const [i, level] of [1, 6].entries()) {
+      expect(Buffer.from(out[i]!).equals(Buffer.from(pako.deflateRaw(data, { level, memLevel: 8 })))).toBe(true);
     }
   });
 });
