@@ -4,8 +4,7 @@
  * TypeError/RangeError from inside, never a hang.
  */
 import { describe, it, expect } from 'vitest';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Prng } from '../util/prng.js';
 import { OstreeError } from '../../src/errors.js';
@@ -14,6 +13,7 @@ import { buildExport } from '../../src/flatpak/export.js';
 import { buildCommitFrom } from '../../src/flatpak/commit-from.js';
 import { Repo } from '../../src/store/repo.js';
 import { ObjectType } from '../../src/format/object-type.js';
+import { tempDirs } from '../util/scratch.js';
 
 function mutate(rng: Prng, input: Uint8Array): Uint8Array {
   const b = Array.from(input);
@@ -45,6 +45,8 @@ async function expectOkAsync(f: () => Promise<unknown>): Promise<void> {
   }
 }
 
+const tmp = tempDirs('fpbad');
+
 describe('hostile input', () => {
   it('parseFlatpakref / parseFlatpakrepo on 1500 mutations', () => {
     const rng = new Prng('flatpakref');
@@ -62,7 +64,7 @@ describe('hostile input', () => {
 
   it('buildExport with 150 mutated metadata files', async () => {
     const rng = new Prng('export-metadata');
-    const d = mkdtempSync(join(tmpdir(), 'ostree-ts-fpbad-'));
+    const d = tmp();
     const b = join(d, 'b');
     mkdirSync(join(b, 'files'), { recursive: true });
     mkdirSync(join(b, 'export'), { recursive: true });
@@ -83,7 +85,7 @@ describe('hostile input', () => {
 
   it('build-commit-from --untrusted from a source with corrupted objects fails cleanly and leaves no ref', async () => {
     const rng = new Prng('import');
-    const d = mkdtempSync(join(tmpdir(), 'ostree-ts-fpbad-'));
+    const d = tmp();
     const b = join(d, 'b');
     mkdirSync(join(b, 'files', 'sub'), { recursive: true });
     mkdirSync(join(b, 'export'), { recursive: true });

@@ -1,11 +1,11 @@
 import { describe, it, expect } from 'vitest';
-import { mkdirSync, mkdtempSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli } from '../cli/io.js';
 import { Repo } from '../../src/store/repo.js';
 import { decodeCommitmeta } from '../../src/format/commitmeta.js';
 import { ed25519SecretFromSeed, toBase64 } from '../../src/sign/ed25519.js';
+import { tempDirs } from '../util/scratch.js';
 
 function buildDir(d: string): string {
   const b = join(d, 'b');
@@ -16,9 +16,11 @@ function buildDir(d: string): string {
   return b;
 }
 
+const tmp = tempDirs('fpcli');
+
 describe('CLI build-export / build-commit-from / build-sign', () => {
   it('exports, re-commits and signs through the CLI', async () => {
-    const d = mkdtempSync(join(tmpdir(), 'ostree-ts-fpcli-'));
+    const d = tmp();
     buildDir(d);
     let r = await cli(['build-export', '--no-update-summary', '--timestamp=2020-01-01T00:00:00Z', '-s', 'subj', 'repo', 'b', 'stable'], { cwd: d });
     expect(r.stderr).toBe('');
@@ -50,7 +52,7 @@ describe('CLI build-export / build-commit-from / build-sign', () => {
   });
 
   it('usage errors exit 1 with a message', async () => {
-    const d = mkdtempSync(join(tmpdir(), 'ostree-ts-fpcli-'));
+    const d = tmp();
     buildDir(d);
     for (const argv of [
       ['build-export', 'repo'],

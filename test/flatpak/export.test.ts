@@ -1,6 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildExport } from '../../src/flatpak/export.js';
 import { buildCommitFrom } from '../../src/flatpak/commit-from.js';
@@ -20,8 +19,9 @@ import { generateStaticDelta } from '../../src/ops/delta-generate.js';
 import { applyDeltaOffline } from '../../src/ops/delta-apply.js';
 import { decodeDeltaSuperblock, deltaCommitmetaKey } from '../../src/format/delta.js';
 import { deltaDirPath } from '../../src/format/summary.js';
+import { tempDirs } from '../util/scratch.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'ostree-ts-flatpak-'));
+const tmp = tempDirs('flatpak');
 const ARCH = 'x86_64';
 
 function appDir(dir: string, opts: { extraData?: boolean; name?: string } = {}): string {

@@ -1,12 +1,14 @@
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dearmorPublicKey, parseFlatpakref, parseFlatpakrepo, writeFlatpakref, writeFlatpakrepo } from '../../src/flatpak/flatpakref.js';
 import { OstreeError } from '../../src/errors.js';
 import { cli } from '../cli/io.js';
+import { tempDirs } from '../util/scratch.js';
 
 const KEY = new Uint8Array(40).map((_, i) => i * 7);
+
+const tmp = tempDirs('fpref');
 
 describe('.flatpakref / .flatpakrepo', () => {
   it('writes the documented layout and parses it back', () => {
@@ -60,7 +62,7 @@ describe('.flatpakref / .flatpakrepo', () => {
   });
 
   it('CLI flatpakref / flatpakrepo', async () => {
-    const d = mkdtempSync(join(tmpdir(), 'ostree-ts-fpref-'));
+    const d = tmp();
     writeFileSync(join(d, 'key.gpg'), KEY);
     let r = await cli(['flatpakref', '--name=org.test.App', '--url=https://r/', '--gpg-key=key.gpg', '--deploy-collection-id=org.test.R', '--is-runtime', '-o', 'a.flatpakref'], { cwd: d });
     expect(r).toMatchObject({ code: 0, stderr: '' });

@@ -1,14 +1,16 @@
 import { describe, it, expect } from 'vitest';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateExports } from '../../src/flatpak/validate-exports.js';
 import { buildExport } from '../../src/flatpak/export.js';
+import { tempDirs } from '../util/scratch.js';
 
 const ID = 'org.test.App';
 
+const tmp = tempDirs('fpval');
+
 function dirs(): { exp: string; files: string } {
-  const d = mkdtempSync(join(tmpdir(), 'ostree-ts-fpval-'));
+  const d = tmp();
   const exp = join(d, 'export');
   const files = join(d, 'files');
   mkdirSync(join(exp, 'share', 'applications'), { recursive: true });

@@ -4,8 +4,8 @@
  * files, symlinks, xattr-less dirs, a modified file for bsdiff; a from→to and a scratch static
  * delta, one inline; a summary naming the deltas; delta indexes).
  */
-import { mkdtempSync, readdirSync, readFileSync, lstatSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, lstatSync } from 'node:fs';
+import { sharedTempDir } from '../util/scratch.js';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Repo } from '../../src/store/repo.js';
@@ -79,7 +79,7 @@ export function seedFiles(): Promise<RepoFiles> {
 async function build(): Promise<RepoFiles> {
   const files = collectRepoFiles(FIXTURE_REPOS[0]!);
   collectRepoFiles(FIXTURE_REPOS[1]!, files);
-  const dir = mkdtempSync(join(tmpdir(), 'ostree-ts-fuzz-seeds-'));
+  const dir = sharedTempDir('fuzz-seeds');
   const repo = await Repo.init(join(dir, 'repo'), { mode: 'archive' });
   const rng = new Prng('fuzz-seeds');
   const big = rng.bytes(20000);

@@ -3,10 +3,11 @@
  * seed `FUZZ_SEED`, optionally only the targets named in `FUZZ_TARGET` (comma-separated). With
  * `FUZZ_REPORT=<file>` each run appends its figures as a JSON line.
  */
-import { it, expect } from 'vitest';
+import { it, expect, afterAll } from 'vitest';
 import { appendFileSync } from 'node:fs';
 import { fuzz, iterations, fuzzSeed, formatStats } from './runner.js';
 import { target } from './targets.js';
+import { removeSharedTempDirs } from '../util/scratch.js';
 
 /** Default inputs per target inside `npm test`. */
 export const SHORT_RUN = 2000;
@@ -15,6 +16,7 @@ export const SHORT_RUN = 2000;
 export function fuzzCases(names: readonly string[], shortRun = SHORT_RUN): void {
   const only = process.env.FUZZ_TARGET?.split(',').filter(Boolean);
   const count = iterations(shortRun);
+  afterAll(removeSharedTempDirs); // the seed repository and the delta-execute target's copy
   for (const name of names) {
     const skip = only !== undefined && only.length > 0 && !only.includes(name);
     it.skipIf(skip)(

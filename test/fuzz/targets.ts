@@ -46,6 +46,7 @@ import { fsck } from '../../src/ops/fsck.js';
 import { Repo } from '../../src/store/repo.js';
 import { cpSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { sharedTempDir } from '../util/scratch.js';
 import { join } from 'node:path';
 import { xzCompress, xzDecompress } from '../../src/codec/xz/index.js';
 import { crc32 } from '../../src/codec/xz/crc.js';
@@ -572,7 +573,7 @@ function deltaExecuteTarget(): FuzzTarget {
     seeds: async () => {
       payloadList = await payloadSeeds();
       if (!repo) {
-        root = mkdtempSync(join(tmpdir(), 'ostree-ts-fuzz-exec-'));
+        root = sharedTempDir('fuzz-exec');
         cpSync((await seedFiles()).repoPath!, join(root, 'repo'), { recursive: true });
         repo = await Repo.open(join(root, 'repo'));
         repo.config.setString('core', 'fsync', 'false');

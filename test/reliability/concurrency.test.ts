@@ -14,13 +14,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { interopSuite } from '../interop/harness.js';
 import { cliBundle, cliOk, spawnCli, repoProblems, removeCliBundle } from './cli.js';
-import { CrashRepo } from './crash-harness.js';
+import { CrashRepo, removeCrashRepos } from './crash-harness.js';
 
 const N = Number(process.env.CONC_COMMITS) > 0 ? Number(process.env.CONC_COMMITS) : 4;
 
 interopSuite('concurrent writers', ['ostree'], () => {
   let r: CrashRepo;
   afterAll(removeCliBundle);
+  afterAll(removeCrashRepos);
   beforeAll(async () => {
     await cliBundle();
     r = await new CrashRepo().init();

@@ -4,7 +4,7 @@
  * and re-running the command must complete. Kill moments are drawn from a seeded PRNG over the
  * window [0.5 × node start-up, ≈ duration of an uninterrupted run], adapted as rounds go.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Prng } from '../util/prng.js';
@@ -30,9 +30,21 @@ export interface CrashStats {
   startupMs: number;
 }
 
-/** A fresh archive repository plus helpers shared by the scenarios. */
+const crashDirs: string[] = [];
+
+/** Remove every {@link CrashRepo}'s directory (a test file's `afterAll`). */
+export function removeCrashRepos(): void {
+  for (const d of crashDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
+/** A fresh archive repository plus helpers shared by the scenarios (removed by {@link removeCrashRepos}). */
 export class CrashRepo {
   readonly dir = mkdtempSync(join(tmpdir(), 'ostree-ts-crash-'));
+
+  constructor() {
+    crashDirs.push(this.dir);
+  }
+
   readonly repo = join(this.dir, 'repo');
   private n = 0;
 

@@ -10,7 +10,7 @@ import { it, expect, beforeAll, afterAll } from 'vitest';
 import { appendFileSync } from 'node:fs';
 import { interopSuite } from '../interop/harness.js';
 import { cliBundle, cliOk, removeCliBundle } from './cli.js';
-import { CrashRepo, crashScenario, killCount, formatCrashStats, type CrashStats } from './crash-harness.js';
+import { CrashRepo, removeCrashRepos, crashScenario, killCount, formatCrashStats, type CrashStats } from './crash-harness.js';
 
 const KILLS = killCount(3);
 const SEED = process.env.CRASH_SEED ?? 'crash';
@@ -24,6 +24,7 @@ interopSuite('crash safety (SIGKILL at random moments)', ['ostree'], () => {
   let r: CrashRepo;
   const commits: string[] = [];
   afterAll(removeCliBundle);
+  afterAll(removeCrashRepos);
   beforeAll(async () => {
     await cliBundle();
     r = await new CrashRepo().init();
