@@ -77,7 +77,7 @@ parentPort.postMessage([1, 6].map((level) => exactDeflateRaw(workerData.data, le
       w.once('message', (m: Uint8Array[]) => void w.terminate().then(() => resolve(m)));
       w.once('error', reject);
     });
-    for (const [i, level] of [1, 6].entries()) {
+    for (const [i, level] of ([1, 6] as const).entries()) {
       expect(Buffer.from(out[i]!).equals(Buffer.from(pako.deflateRaw(data, { level, memLevel: 8 })))).toBe(true);
     }
   });
