@@ -429,10 +429,12 @@ export function rollsumSpans(
     let copyStart = 0;
     let copyEnd = -1;
     let copyAlign = 0;
+    const half = minCopy >>> 1;
     let i = gs;
     while (i < ge) {
-      if (i - lit >= minCopy && i + INDEX_WINDOW <= ge && fromLen >= INDEX_WINDOW) {
-        // no run at either alignment for a while: look the window at `i` up in the source
+      if (i - lit >= minCopy && runF < half && runB < half && i + INDEX_WINDOW <= ge && fromLen >= INDEX_WINDOW) {
+        // no run at either alignment for a while, and none under way (a substitution's run resumes
+        // minCopy bytes after it; the index is not even built for that): look the window at `i` up
         index ??= sourceIndex(from);
         h = hashed === i - 1 ? (Math.imul((h - Math.imul(to[i - 1]!, HASH_DROP)) | 0, HASH_BASE) + to[i + INDEX_WINDOW - 1]!) | 0 : windowHash(to, i);
         hashed = i;
