@@ -40,13 +40,12 @@ export function removeCrashRepos(): void {
 /** A fresh archive repository plus helpers shared by the scenarios (removed by {@link removeCrashRepos}). */
 export class CrashRepo {
   readonly dir = mkdtempSync(join(tmpdir(), 'ostree-ts-crash-'));
+  readonly repo = join(this.dir, 'repo');
+  private n = 0;
 
   constructor() {
     crashDirs.push(this.dir);
   }
-
-  readonly repo = join(this.dir, 'repo');
-  private n = 0;
 
   async init(): Promise<this> {
     await cliOk(['init', `--repo=${this.repo}`, '--mode=archive']);
