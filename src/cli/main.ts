@@ -4,47 +4,54 @@
  */
 import { OstreeError } from '../errors.js';
 import { helpText, makeContext, parseCommandArgs, type CliIO, type Command } from './command.js';
-import { initCommand } from './commands/init.js';
-import { commitCommand } from './commands/commit.js';
-import { checkoutCommand } from './commands/checkout.js';
-import { fsckCommand } from './commands/fsck.js';
-import { refsCommand } from './commands/refs.js';
-import { revParseCommand } from './commands/rev-parse.js';
-import { logCommand } from './commands/log.js';
-import { showCommand } from './commands/show.js';
-import { lsCommand } from './commands/ls.js';
-import { catCommand } from './commands/cat.js';
-import { diffCommand } from './commands/diff.js';
-import { configCommand } from './commands/config.js';
-import { resetCommand } from './commands/reset.js';
-import { remoteCommand } from './commands/remote.js';
-import { gpgSignCommand } from './commands/gpg-sign.js';
-import { signCommand } from './commands/sign.js';
-import { summaryCommand } from './commands/summary.js';
-import { pruneCommand } from './commands/prune.js';
-import { staticDeltaCommand } from './commands/static-delta.js';
-import { pullCommand } from './commands/pull.js';
-import { pullLocalCommand } from './commands/pull-local.js';
-import { serveCommand } from './commands/serve.js';
-import { publishCommand } from './commands/publish.js';
-import { buildExportCommand } from './commands/build-export.js';
-import { buildCommitFromCommand } from './commands/build-commit-from.js';
-import { buildSignCommand } from './commands/build-sign.js';
-import { flatpakrefCommand, flatpakrepoCommand } from './commands/flatpakref.js';
-import { buildUpdateRepoCommand } from './commands/build-update-repo.js';
-
 export type { CliIO } from './command.js';
+export { tuneCliRuntime, CLI_INTERRUPT_BUDGET } from './runtime.js';
 
-/** Every command, in help order. */
-export const COMMANDS: Command[] = [initCommand, commitCommand, checkoutCommand, fsckCommand,
-  refsCommand, revParseCommand, logCommand, showCommand, lsCommand, catCommand, diffCommand, configCommand, resetCommand, remoteCommand,
-  summaryCommand, pruneCommand, gpgSignCommand, signCommand, staticDeltaCommand,
-  pullCommand, pullLocalCommand, serveCommand, publishCommand,
-  buildExportCommand, buildCommitFromCommand, buildSignCommand, flatpakrefCommand, flatpakrepoCommand, buildUpdateRepoCommand];
+/**
+ * Every command, in help order: its name and a loader of its module. A run imports only the
+ * module of the command it runs (with what that needs), not all of them: ≈ 12 ms of module loading
+ * for `commit` instead of ≈ 30 ms for the whole CLI.
+ */
+export const COMMAND_LOADERS: ReadonlyArray<readonly [name: string, load: () => Promise<Command>]> = [
+  ['init', async () => (await import('./commands/init.js')).initCommand],
+  ['commit', async () => (await import('./commands/commit.js')).commitCommand],
+  ['checkout', async () => (await import('./commands/checkout.js')).checkoutCommand],
+  ['fsck', async () => (await import('./commands/fsck.js')).fsckCommand],
+  ['refs', async () => (await import('./commands/refs.js')).refsCommand],
+  ['rev-parse', async () => (await import('./commands/rev-parse.js')).revParseCommand],
+  ['log', async () => (await import('./commands/log.js')).logCommand],
+  ['show', async () => (await import('./commands/show.js')).showCommand],
+  ['ls', async () => (await import('./commands/ls.js')).lsCommand],
+  ['cat', async () => (await import('./commands/cat.js')).catCommand],
+  ['diff', async () => (await import('./commands/diff.js')).diffCommand],
+  ['config', async () => (await import('./commands/config.js')).configCommand],
+  ['reset', async () => (await import('./commands/reset.js')).resetCommand],
+  ['remote', async () => (await import('./commands/remote.js')).remoteCommand],
+  ['summary', async () => (await import('./commands/summary.js')).summaryCommand],
+  ['prune', async () => (await import('./commands/prune.js')).pruneCommand],
+  ['gpg-sign', async () => (await import('./commands/gpg-sign.js')).gpgSignCommand],
+  ['sign', async () => (await import('./commands/sign.js')).signCommand],
+  ['static-delta', async () => (await import('./commands/static-delta.js')).staticDeltaCommand],
+  ['pull', async () => (await import('./commands/pull.js')).pullCommand],
+  ['pull-local', async () => (await import('./commands/pull-local.js')).pullLocalCommand],
+  ['serve', async () => (await import('./commands/serve.js')).serveCommand],
+  ['publish', async () => (await import('./commands/publish.js')).publishCommand],
+  ['build-export', async () => (await import('./commands/build-export.js')).buildExportCommand],
+  ['build-commit-from', async () => (await import('./commands/build-commit-from.js')).buildCommitFromCommand],
+  ['build-sign', async () => (await import('./commands/build-sign.js')).buildSignCommand],
+  ['flatpakref', async () => (await import('./commands/flatpakref.js')).flatpakrefCommand],
+  ['flatpakrepo', async () => (await import('./commands/flatpakref.js')).flatpakrepoCommand],
+  ['build-update-repo', async () => (await import('./commands/build-update-repo.js')).buildUpdateRepoCommand],
+];
 
-function mainHelp(): string {
+/** Every command, in help order (imports all of their modules). */
+export async function loadCommands(): Promise<Command[]> {
+  return Promise.all(COMMAND_LOADERS.map(([, load]) => load()));
+}
+
+async function mainHelp(): Promise<string> {
   const lines = ['Usage:', '  ostree-ts COMMAND [OPTION…]', '', 'Builtin Commands:'];
-  for (const c of COMMANDS) lines.push(`  ${c.name.padEnd(22)} ${c.summary}`);
+  for (const c of await loadCommands()) lines.push(`  ${c.name.padEnd(22)} ${c.summary}`);
   lines.push('', 'Run "ostree-ts COMMAND --help" for the options of a command.');
   return lines.join('\n') + '\n';
 }
@@ -57,15 +64,16 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       io.stdout.write('ostree-ts\n');
       return 0;
     }
-    io[argv.includes('--help') || argv.includes('-h') ? 'stdout' : 'stderr'].write(mainHelp());
+    io[argv.includes('--help') || argv.includes('-h') ? 'stdout' : 'stderr'].write(await mainHelp());
     return argv.includes('--help') || argv.includes('-h') ? 0 : 1;
   }
   const name = argv[first];
-  const cmd = COMMANDS.find((c) => c.name === name);
-  if (!cmd) {
-    io.stderr.write(`error: Unknown command '${name}'\n${mainHelp()}`);
+  const load = COMMAND_LOADERS.find(([n]) => n === name)?.[1];
+  if (!load) {
+    io.stderr.write(`error: Unknown command '${name}'\n${await mainHelp()}`);
     return 1;
   }
+  const cmd = await load();
   // Global options before the command (e.g. `--repo=X commit`) are passed through.
   const rest = [...argv.slice(0, first), ...argv.slice(first + 1)];
   try {
