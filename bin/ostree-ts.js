@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Thin launcher: the CLI lives in dist/cli.js (built by `npm install` through `prepare`).
-import { run } from '../dist/cli.js';
+import { run, tuneCliRuntime } from '../dist/cli.js';
+
+tuneCliRuntime();
 
 const code = await run(process.argv.slice(2), {
   stdout: process.stdout,
