@@ -7,12 +7,12 @@
  * - `archive --generate-sizes`: archive with `--generate-sizes` (ours then compresses with the
  *   zlib-exact flavour so the sizes, and hence the checksum, equal ostree's)
  *
- * Ours runs as a CHILD PROCESS of this bundle (`node bench/out/commit.mjs --child …`), i.e. the very
- * same source code as the library, started cold like the `ostree` binary and measured by the same
- * `timeCommand` wrapper (wall time including process start-up, peak RSS of the child). This is the
- * fairer comparison: an in-process run would share warm JIT state and the bench's own heap, and the
- * built CLI (`dist/`) may be stale or unbuildable while other modules are in flight. Both sides'
- * repositories are initialised outside the timing (`ostree init`; ours by `--init` in its own process).
+ * Ours runs as the CLI a user runs, `node bench/out/cli/ostree-ts.js commit` (bin/ostree-ts.js on
+ * a dist/cli.js that bench/run.mjs builds from src/), with the very same arguments as `ostree
+ * commit`: started cold like the `ostree` binary, with the CLI's V8 settings (src/cli/runtime.ts),
+ * and measured by the same `timeCommand` wrapper (wall time including process start-up, peak RSS
+ * of the child). Both sides' repositories are initialised outside the timing (`ostree init` and
+ * `ostree-ts init`).
  *
  * Each configuration runs `--runs=N` times (default 3), alternating which side goes first, each into
  * a fresh repo; the median wall time and the largest peak RSS are reported. Usage:
@@ -23,10 +23,8 @@ import { readdirSync, lstatSync, rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tmpdir, cpus, loadavg } from 'node:os';
-import { benchEnvNote, timeCommand, type MeasuredCommand } from './lib.js';
+import { benchEnvNote, cliPath, timeCommand, type MeasuredCommand } from './lib.js';
 import { ensureBenchTree } from './trees.js';
-import { Repo } from '../src/store/repo.js';
-import { commit } from '../src/ops/commit.js';
 
 const TIMESTAMP = '2020-01-01 00:00:00 +0000';
 
@@ -41,32 +39,6 @@ const CONFIGS: Config[] = [
   { name: 'bare-user-only', mode: 'bare-user-only', sizes: false },
   { name: 'archive --generate-sizes', mode: 'archive', sizes: true },
 ];
-
-/** Init mode: `--init MODE REPO` (untimed, as `ostree init` is for the other side). */
-async function initChild(argv: string[]): Promise<void> {
-  const [mode, repoPath] = argv;
-  await Repo.init(repoPath!, { mode: mode as Config['mode'] });
-}
-
-/** Child mode: `--child MODE SIZES REPO TREE` → commit into the repo `--init` made, print the checksum. */
-async function child(argv: string[]): Promise<void> {
-  const [, sizes, repoPath, tree] = argv;
-  // Keep the event loop alive: store/lock.ts unrefs its flock(1) holder, so awaiting its release
-  // with nothing else pending would end the process with "unsettled top-level await" (exit 13).
-  const keepAlive = setInterval(() => undefined, 1 << 30);
-  const repo = await Repo.open(repoPath!);
-  const r = await commit(repo, {
-    branch: 'x',
-    subject: 'bench',
-    timestamp: TIMESTAMP,
-    ownerUid: 0,
-    ownerGid: 0,
-    generateSizes: sizes === '1',
-    trees: [{ kind: 'dir', path: tree! }],
-  });
-  process.stdout.write(`${r.checksum}\n`);
-  clearInterval(keepAlive);
-}
 
 /** A run of a tool: wall time, peak RSS and CPU time (user + system) of the child. */
 type Run = MeasuredCommand;
@@ -103,7 +75,7 @@ async function main(): Promise<void> {
   // where the repositories are written (default: the OS temp dir, i.e. this machine's ext4 disk;
   // `--scratch=/dev/shm` takes the filesystem's state and the disk flush out of both sides)
   const scratchBase = args.find((a) => a.startsWith('--scratch='))?.slice(10) ?? tmpdir();
-  const self = fileURLToPath(import.meta.url);
+  const cli = cliPath(fileURLToPath(import.meta.url));
 
   const treeDir = join(tmpdir(), `ostree-ts-bench-tree-${totalMb}m`);
   const stats = ensureBenchTree(treeDir, { totalBytes: totalMb * 1024 * 1024 });
@@ -134,19 +106,21 @@ async function main(): Promise<void> {
         const ro = join(scratch, `ours-${i}`);
         const init = spawnSync('ostree', [`--repo=${rt}`, 'init', `--mode=${cfg.mode}`]);
         if (init.status !== 0) throw new Error(`ostree init: ${init.stderr}`);
+        // the same arguments for both tools
+        const commitArgs = (repo: string) => [
+          `--repo=${repo}`, 'commit', '--owner-uid=0', '--owner-gid=0', `--timestamp=${TIMESTAMP}`,
+          '-b', 'x', '-s', 'bench', ...(cfg.sizes ? ['--generate-sizes'] : []), `--tree=dir=${treeDir}`,
+        ];
         const runTheirs = () => {
-          const t = timeCommand([
-            'ostree', `--repo=${rt}`, 'commit', '--owner-uid=0', '--owner-gid=0', `--timestamp=${TIMESTAMP}`,
-            '-b', 'x', '-s', 'bench', ...(cfg.sizes ? ['--generate-sizes'] : []), `--tree=dir=${treeDir}`,
-          ]);
+          const t = timeCommand(['ostree', ...commitArgs(rt)]);
           theirs.push(t);
           csumTheirs = t.stdout!.toString().trim();
         };
         // both repositories are initialised outside the timing
-        const oursInit = spawnSync(process.execPath, [self, '--init', cfg.mode, ro]);
+        const oursInit = spawnSync(process.execPath, [cli, `--repo=${ro}`, 'init', `--mode=${cfg.mode}`]);
         if (oursInit.status !== 0) throw new Error(`init: ${oursInit.stderr}`);
         const runOurs = () => {
-          const o = timeCommand([process.execPath, self, '--child', cfg.mode, cfg.sizes ? '1' : '0', ro, treeDir]);
+          const o = timeCommand([process.execPath, cli, ...commitArgs(ro)]);
           ours.push(o);
           csumOurs = o.stdout!.toString().trim();
         };
@@ -196,6 +170,4 @@ async function main(): Promise<void> {
 /** Pause after deleting repositories (see the row loop) — ext4's "recently deleted" window is 30 s. */
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 31_000);
 
-if (process.argv[2] === '--child') await child(process.argv.slice(3));
-else if (process.argv[2] === '--init') await initChild(process.argv.slice(3));
-else await main();
+await main();

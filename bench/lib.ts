@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** Result of one measured run. */
 export interface Measured {
@@ -44,6 +44,14 @@ export function benchEnvNote(): string {
   return process.argv.includes('--keep-env')
     ? 'env: NODE_EXTRA_CA_CERTS kept (--keep-env): every Node child pays its start-up cost'
     : 'env: NODE_EXTRA_CA_CERTS removed for the measured commands (≈ 40 ms of Node start-up here; --keep-env keeps it)';
+}
+
+/**
+ * The CLI as a user runs it (`bin/ostree-ts.js` on a `dist/cli.js` built from src/), which
+ * bench/run.mjs builds into `bench/out/cli/` next to the bench bundle `self`.
+ */
+export function cliPath(self: string): string {
+  return join(dirname(self), 'cli', 'ostree-ts.js');
 }
 
 /**

@@ -19,6 +19,19 @@ await build({
   entryPoints: [join(here, '..', 'src', 'ops', 'delta-part-worker.ts')], outfile: join(outdir, 'delta-part-worker.mjs'),
   bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'error',
 });
+// the CLI as a user runs it: bin/ostree-ts.js with its dist/cli.js built from src/ (split into
+// chunks as tsup splits dist/), for benches that time the very command a user types
+// (`bench/out/cli/ostree-ts.js`, see cliPath() in bench/lib.ts)
+await build({
+  entryPoints: { 'ostree-ts': join(here, '..', 'bin', 'ostree-ts.js') }, outdir: join(outdir, 'cli'),
+  bundle: true, splitting: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'error',
+  plugins: [{
+    name: 'cli-from-src',
+    setup(b) {
+      b.onResolve({ filter: /\/dist\/cli\.js$/ }, () => ({ path: join(here, '..', 'src', 'cli', 'main.ts') }));
+    },
+  }],
+});
 let failed = 0;
 for (const name of names) {
   if (!all.includes(name)) { console.error(`bench: no bench/${name}.bench.ts (have: ${all.join(', ')})`); failed++; continue; }
