@@ -267,6 +267,13 @@ class CommitWriter {
   private readonly sizeLater = new Map<string, number>();
   /** Bytes of regular files written in-thread so far (see {@link CommitWriter.addFile}). */
   private inlineBytes = 0;
+  /**
+   * {@link INLINE_BYTES}, or 0 when this commit compresses with the zlib-exact encoder: written
+   * in-thread, those files would start the deflate pool's workers (`store/deflate-pool.ts`) besides
+   * the content workers, and compile the encoder in each of them and in this thread (`perf` on the
+   * bench's `--generate-sizes` commit: ≈ 150 ms of CPU per extra worker).
+   */
+  private readonly inlineLimit: number;
   /** Files past the first {@link INLINE_BYTES} go to the content workers. */
   private offload = false;
   private batch: Array<{ header: FileHeader; path: string; size: number; done: (checksum: string) => void }> = [];
@@ -287,6 +294,7 @@ class CommitWriter {
     readonly opts: CommitOptions,
   ) {
     this.pool = new TaskPool(Math.max(CONCURRENCY, 4 * contentWorkerCount()), opts.signal);
+    this.inlineLimit = repo.mode === 'archive' && repo.deflateFlavour === 'exact' ? 0 : INLINE_BYTES;
   }
 
   get generateSizes(): boolean {
@@ -402,7 +410,7 @@ class CommitWriter {
    */
   async addFile(header: FileHeader, path: string, size: number, done: (checksum: string) => void): Promise<void> {
     if (size > WHOLE_FILE_LIMIT) return this.schedule(async () => done(await this.contentFromFile(header, path, size)));
-    if (!this.offload && this.inlineBytes + size < INLINE_BYTES) {
+    if (!this.offload && this.inlineBytes + size < this.inlineLimit) {
       this.inlineBytes += size;
       return this.schedule(async () => done(await this.contentInThread(header, path)));
     }
