@@ -44,6 +44,11 @@ export interface Command {
   options: Record<string, OptionSpec>;
   /** Whether the command takes `--repo`. */
   repo?: boolean;
+  /**
+   * The command calls {@link CommandContext.tuneRuntime} itself, once its workers have started
+   * (otherwise {@link run} calls it as soon as the command's modules are loaded).
+   */
+  tunesRuntime?: boolean;
   run(args: Parsed, io: CliIO, ctx: CommandContext): Promise<number>;
 }
 
@@ -54,6 +59,8 @@ export interface CommandContext {
   /** True when progress should be animated (interactive TTY outside CI). */
   interactive: boolean;
   quiet: boolean;
+  /** Apply the process tuning the caller of `run` asked for (`RunOptions.tuneRuntime`); at most once. */
+  tuneRuntime(): void;
 }
 
 /** Options every command accepts. */
@@ -93,11 +100,17 @@ export function parseCommandArgs(cmd: Command, argv: string[]): Parsed {
 }
 
 /** Build the command context. */
-export function makeContext(args: Parsed, io: CliIO): CommandContext {
+export function makeContext(args: Parsed, io: CliIO, tune?: () => void): CommandContext {
   const quiet = args.values.quiet === true;
   const isTTY = (io.stderr as { isTTY?: boolean }).isTTY === true;
+  let tuned = false;
   return {
     quiet,
+    tuneRuntime() {
+      if (tuned) return;
+      tuned = true;
+      tune?.();
+    },
     interactive: isTTY && !io.env.CI,
     repoPath() {
       const r = args.values.repo;

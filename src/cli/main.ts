@@ -56,8 +56,18 @@ async function mainHelp(): Promise<string> {
   return lines.join('\n') + '\n';
 }
 
+/** Options of {@link run}. */
+export interface RunOptions {
+  /**
+   * Tune the process for this run: `bin/ostree-ts.js` passes {@link tuneCliRuntime}. Called once
+   * the command's modules are loaded (Node's code cache for its own modules is only valid with
+   * V8's default flags), or by the command once its workers have started (`Command.tunesRuntime`).
+   */
+  tuneRuntime?: () => void;
+}
+
 /** Run the CLI with `argv` (without node and script). */
-export async function run(argv: string[], io: CliIO): Promise<number> {
+export async function run(argv: string[], io: CliIO, opts: RunOptions = {}): Promise<number> {
   const first = argv.findIndex((a) => !a.startsWith('-'));
   if (first < 0) {
     if (argv.includes('--version')) {
@@ -82,7 +92,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       io.stdout.write(helpText(cmd));
       return 0;
     }
-    return await cmd.run(args, io, makeContext(args, io));
+    const ctx = makeContext(args, io, opts.tuneRuntime);
+    if (!cmd.tunesRuntime) ctx.tuneRuntime();
+    return await cmd.run(args, io, ctx);
   } catch (e) {
     if (e instanceof OstreeError) {
       io.stderr.write(`error: ${e.message}\n`);

@@ -1,8 +1,14 @@
 /**
  * V8 settings for the CLI process. A library never changes the JIT of the process it is loaded
- * into, so these apply only where the CLI owns the process: `bin/ostree-ts.js` calls
- * {@link tuneCliRuntime} before {@link run}, and the benches' children do the same so that they
- * measure what a user of `ostree-ts` gets.
+ * into, so these apply only where the CLI owns the process: `bin/ostree-ts.js` passes
+ * {@link tuneCliRuntime} to `run()` (`RunOptions.tuneRuntime`), which applies it once the
+ * command's modules are loaded — or, for `commit`, once its content workers are up.
+ *
+ * Why that late: any non-default V8 flag changes V8's flag hash, and Node's code cache for its own
+ * modules (embedded in the binary, made with default flags) is then rejected. Modules loaded and
+ * workers started after the change compile from source: requiring zlib, crypto, worker_threads,
+ * child_process, readline and http took 12–16 instead of 4–5 ms, and starting two workers 95
+ * instead of 60 ms of CPU.
  *
  * @module
  */
@@ -22,8 +28,8 @@ export const CLI_INTERRUPT_BUDGET = 16 * 67_584;
 let tuned = false;
 
 /**
- * Apply the CLI's V8 settings to this process (flags are process-wide: workers started later
- * inherit them). Call it once, before the first command runs; calling it again does nothing.
+ * Apply the CLI's V8 settings to this process (flags are process-wide: workers inherit them).
+ * Calling it again does nothing.
  */
 export function tuneCliRuntime(): void {
   if (tuned) return;

@@ -216,6 +216,7 @@ parentPort.on('message', (m) => {
   }
   parentPort.postMessage({ id: m.id, result: results });
 });
+parentPort.postMessage({ ready: true });
 `;
 
 /** One file of a {@link ContentBatch}. */
@@ -424,6 +425,16 @@ export function stageContentOnWorker(batch: ContentBatch): Promise<ContentJobRes
 /** Start the content workers ahead of a large job, so that their start-up overlaps other work. */
 export function warmContentWorkers(): void {
   contentPool().warm();
+}
+
+/**
+ * Call `fn` once all content workers have started and loaded their modules — never if they do not
+ * start (a commit below the in-thread threshold). The CLI changes V8's flags only then
+ * (`cli/runtime.ts`): a changed flag invalidates Node's code cache for its own modules, which a
+ * worker starting later would then compile from source.
+ */
+export function onContentWorkersReady(fn: () => void): void {
+  contentPool().onReady(fn);
 }
 
 function contentPool(): WorkerPool<ContentBatch, ContentJobResult[]> {

@@ -11,7 +11,8 @@
  * returns `null`, so callers fall back to doing the work in-thread.
  *
  * Protocol: the pool posts `{ id, job }`; the worker answers `{ id, result }` or
- * `{ id, error: { message, code } }`.
+ * `{ id, error: { message, code } }`. A worker may also post `{ ready: true }` once, when its
+ * set-up (the modules it requires) is done; {@link WorkerPool.onReady} listens for it.
  *
  * @module
  */
@@ -60,6 +61,9 @@ export class WorkerPool<Req, Res> {
   private idleTimer: NodeJS.Timeout | null = null;
   private broken = false;
   private data: unknown;
+  /** Workers that have posted `{ ready: true }`. */
+  private readyCount = 0;
+  private readyListeners: Array<() => void> = [];
 
   constructor(private readonly opts: WorkerPoolOptions) {}
 
@@ -96,6 +100,16 @@ export class WorkerPool<Req, Res> {
     this.maybeIdle();
   }
 
+  /**
+   * Call `fn` once every worker the pool may start has started and said it is ready (see the
+   * protocol above); at once if they have. Never called when the workers do not start, or do not
+   * say so.
+   */
+  onReady(fn: () => void): void {
+    if (this.readyCount >= this.opts.size) fn();
+    else this.readyListeners.push(fn);
+  }
+
   private pick(): Slot | null {
     let best: Slot | null = null;
     for (const s of this.slots) if (!best || s.jobs.size < best.jobs.size) best = s;
@@ -118,7 +132,11 @@ export class WorkerPool<Req, Res> {
     });
     worker.unref();
     const slot: Slot = { worker, jobs: new Map() };
-    worker.on('message', (m: { id: number; result?: unknown; error?: { message: string; code?: string } }) => {
+    worker.on('message', (m: { id: number; result?: unknown; error?: { message: string; code?: string }; ready?: true }) => {
+      if (m.ready) {
+        if (++this.readyCount === this.opts.size) for (const fn of this.readyListeners.splice(0)) fn();
+        return;
+      }
       const job = slot.jobs.get(m.id);
       if (!job) return;
       slot.jobs.delete(m.id);

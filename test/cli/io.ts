@@ -23,9 +23,9 @@ function sink(): { stream: Writable; text: () => string } {
 }
 
 /** Run `ostree-ts ARGV…` with `cwd` (default process.cwd()) and `env` (default: no CI variable, no TTY). */
-export async function cli(argv: string[], opts: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
+export async function cli(argv: string[], opts: { cwd?: string; env?: Record<string, string | undefined>; tuneRuntime?: () => void } = {}): Promise<CliResult> {
   const out = sink();
   const err = sink();
-  const code = await run(argv, { stdout: out.stream, stderr: err.stream, env: opts.env ?? { PATH: process.env.PATH }, cwd: opts.cwd ?? process.cwd() });
+  const code = await run(argv, { stdout: out.stream, stderr: err.stream, env: opts.env ?? { PATH: process.env.PATH }, cwd: opts.cwd ?? process.cwd() }, { tuneRuntime: opts.tuneRuntime });
   return { code, stdout: out.text(), stderr: err.text() };
 }

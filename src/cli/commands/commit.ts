@@ -9,6 +9,7 @@ import { Variant } from '../../gvariant/value.js';
 import { parse as parseGVariantText } from '../../gvariant/text.js';
 import { Repo } from '../../store/repo.js';
 import { commit, type TreeSource } from '../../ops/commit.js';
+import { onContentWorkersReady } from '../../store/content-pool.js';
 import { intOption, keyValue, many, one, ProgressRenderer, formatBytes, type Command } from '../command.js';
 import { GPG_SIGN_OPTIONS, SIGN_OPTIONS, signersFromArgs } from '../signing-options.js';
 
@@ -18,6 +19,9 @@ export const commitCommand: Command = {
   usage: '[OPTION…] [PATH]',
   summary: 'Commit a new revision',
   repo: true,
+  // V8's flags change only once the content workers are up (store/content-pool.ts
+  // onContentWorkersReady): never for a commit small enough to be written in-thread
+  tunesRuntime: true,
   options: {
     parent: { type: 'string', arg: 'COMMIT', description: 'Parent commit checksum, or "none"' },
     subject: { type: 'string', short: 's', arg: 'SUBJECT', description: 'One line subject' },
@@ -47,6 +51,7 @@ export const commitCommand: Command = {
     ...SIGN_OPTIONS,
   },
   async run(args, io, ctx) {
+    onContentWorkersReady(() => ctx.tuneRuntime());
     const v = args.values;
     const repo = await Repo.open(ctx.repoPath());
     const fsyncPolicy = one(v.fsync);
