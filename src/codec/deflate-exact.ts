@@ -29,9 +29,13 @@ export function createDeflateRawExact(): DeflateRawExact {
   const HASH_SIZE = 1 << 15; // hash_bits = memLevel + 7
   const HASH_MASK = HASH_SIZE - 1; // hash_shift = 5, so the hash of 3 bytes is (b0<<10 ^ b1<<5 ^ b2) & mask
   const MIN_MATCH = 3;
+  /** match_length when there is no match (no arithmetic where it is set: see deflateRawExact) */
+  const NO_MATCH = MIN_MATCH - 1;
   const MAX_MATCH = 258;
   const MIN_LOOKAHEAD = MAX_MATCH + MIN_MATCH + 1;
   const MAX_DIST = WSIZE - MIN_LOOKAHEAD;
+  /** fill_window slides the window when strstart reaches this (a constant: no addition in runBlock) */
+  const SLIDE_AT = WSIZE + MAX_DIST;
   const TOO_FAR = 4096; // deflate.c
   const LIT_BUFSIZE = 1 << (8 + 6); // 1 << (memLevel + 6)
   const SYM_END = LIT_BUFSIZE - 1; // a block is flushed when this many symbols are buffered (deflate.h _tr_tally)
@@ -522,7 +526,7 @@ export function createDeflateRawExact(): DeflateRawExact {
   let blockStart = 0; // window coordinates; negative once slid out
   let blockEnd = 0; // where the block that filled the symbol buffer ends (window coordinates)
   let matchStart = 0;
-  let matchLength = MIN_MATCH - 1;
+  let matchLength = NO_MATCH;
   let matchAvailable = false;
   let symNext = 0;
   let firstRead = true;
@@ -568,7 +572,7 @@ export function createDeflateRawExact(): DeflateRawExact {
         // deflate.c fill_window
         do {
           let more = WINDOW_SIZE - la - ss;
-          if (ss >= WSIZE + MAX_DIST) {
+          if (ss >= SLIDE_AT) {
             w.copyWithin(0, WSIZE, WSIZE + WSIZE - more);
             ms -= WSIZE;
             ss -= WSIZE;
@@ -606,14 +610,16 @@ export function createDeflateRawExact(): DeflateRawExact {
       }
       const prevLength = ml;
       const prevMatch = ms;
-      ml = MIN_MATCH - 1;
+      ml = NO_MATCH;
 
       if (hashHead > 0 && prevLength < lazy && ss - hashHead <= MAX_DIST) {
         // deflate.c longest_match
         let chain = chainLen;
         let bestLen = prevLength;
         let nice = niceLen;
-        const limit = ss > MAX_DIST ? ss - MAX_DIST : 0;
+        // branch-free: the subtraction runs (and gets type feedback) from the first match search
+        // on, so code optimised during a small first input does not deoptimise at 32 KiB
+        const limit = Math.max(ss - MAX_DIST, 0);
         if (prevLength >= good) chain >>= 2;
         if (nice > la) nice = la;
         const strend = ss + MAX_MATCH;
@@ -647,7 +653,7 @@ export function createDeflateRawExact(): DeflateRawExact {
           if (cur <= limit || --chain === 0) break;
         }
         ml = bestLen <= la ? bestLen : la;
-        if (ml === MIN_MATCH && ss - ms > TOO_FAR) ml = MIN_MATCH - 1;
+        if (ml === MIN_MATCH && ss - ms > TOO_FAR) ml = NO_MATCH;
       }
 
       if (prevLength >= MIN_MATCH && ml <= prevLength) {
@@ -669,7 +675,7 @@ export function createDeflateRawExact(): DeflateRawExact {
           }
         } while (--k !== 0);
         avail = false;
-        ml = MIN_MATCH - 1;
+        ml = NO_MATCH;
         ss++;
         if (sn === SYM_END) {
           blockEnd = ss;
@@ -702,7 +708,32 @@ export function createDeflateRawExact(): DeflateRawExact {
     return done;
   }
 
-  return function deflateRawExact(data: Uint8Array, level: number): Uint8Array {
+  let primed = false;
+  // 1 KiB of text-like bytes with repeats and a few random ones, then 200 random bytes (shorter
+  // than the lookahead, and without a match: a block with an empty distance tree)
+  const PRIMERS = [new Uint8Array(1024), new Uint8Array(200)];
+  for (let i = 0, x = 12345; i < 1224; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    if (i < 1024) PRIMERS[0]![i] = i % 97 < 60 ? 97 + ((i * 7) % 26) : i % 5 === 0 ? x >>> 24 : 32 + (x >>> 27);
+    else PRIMERS[1]![i - 1024] = x >>> 24;
+  }
+
+  function deflateRawExact(data: Uint8Array, level: number): Uint8Array {
+    if (!primed && level >= 4 && level <= 9) {
+      primed = true;
+      // Small calls first, so that V8 records type feedback for the start of a call (the entry,
+      // the first fill of the window) and for rare paths (an input shorter than the lookahead, a
+      // block without matches) before the first real input runs long enough to be compiled on
+      // stack: code compiled then has no feedback there and is thrown away when it gets there
+      // (`--trace-deopt` on the bench's --generate-sizes commit: 10 deoptimisations and
+      // recompilations of runBlock and buildTree in two workers, 3 with the primers).
+      for (let i = 0; i < 4; i++) deflateOnce(PRIMERS[i & 1]!, level);
+    }
+    return deflateOnce(data, level);
+  }
+  return deflateRawExact;
+
+  function deflateOnce(data: Uint8Array, level: number): Uint8Array {
     if (!Number.isInteger(level) || level < 4 || level > 9) throw new RangeError(`deflateRawExact: level ${level} is not 4..9`);
     const cfg = CONFIG[level]!;
     goodLength = cfg[0];
@@ -728,7 +759,7 @@ export function createDeflateRawExact(): DeflateRawExact {
     lookahead = 0;
     blockStart = 0;
     matchStart = 0;
-    matchLength = MIN_MATCH - 1;
+    matchLength = NO_MATCH;
     matchAvailable = false;
     symNext = 0;
     firstRead = true;
@@ -748,7 +779,7 @@ export function createDeflateRawExact(): DeflateRawExact {
     const result = out.slice(0, op);
     if (out.length > 1 << 20) out = new Uint8Array(1 << 16); // do not keep a large file's buffer
     return result;
-  };
+  }
 }
 
 /**
