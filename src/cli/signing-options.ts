@@ -10,9 +10,9 @@
 import { resolve } from 'node:path';
 import { OstreeError } from '../errors.js';
 import type { Signer, VerifyResult } from '../sign/types.js';
-import { GpgVerifier, type GpgKey } from '../sign/gpg.js';
+import type { GpgKey } from '../sign/gpg.js';
 import type { Repo } from '../store/repo.js';
-import { loadTrustedGpgKeys, resolveSigners, verifyCommit, type ResolveSignersOptions } from '../ops/sign.js';
+import type { ResolveSignersOptions } from '../ops/sign.js';
 import { many, one, type CliIO, type OptionSpec, type Parsed } from './command.js';
 
 /** `--gpg-sign`, `--gpg-homedir`, `--gpg-key-file`, `--gpg-passphrase-file` (ostree/flatpak spellings). */
@@ -54,13 +54,19 @@ export function signingOptionsFrom(values: Parsed['values'], io: CliIO): Resolve
   };
 }
 
-/** Resolve the parsed signing options into signers (empty when no signing was asked for). */
+/**
+ * Resolve the parsed signing options into signers (empty when no signing was asked for). The
+ * signing modules (OpenPGP, ed25519, GnuPG homes) are loaded only when a signing option is given.
+ */
 export async function signersFromArgs(values: Parsed['values'], io: CliIO): Promise<Signer[]> {
+  if (!Object.keys(GPG_SIGN_OPTIONS).concat(Object.keys(SIGN_OPTIONS)).some((k) => values[k] !== undefined)) return [];
+  const { resolveSigners } = await import('../ops/sign.js');
   return resolveSigners(signingOptionsFrom(values, io));
 }
 
 /** Trusted gpg keys from `--keyring`, `--gpg-homedir`, `--gpg-verify-remote` (else all remotes' keyrings). */
 export async function trustedKeysFromArgs(values: Parsed['values'], io: CliIO, repo: Repo | null): Promise<GpgKey[]> {
+  const { loadTrustedGpgKeys } = await import('../ops/sign.js');
   return loadTrustedGpgKeys(repo, {
     keyrings: many(values.keyring).map((k) => resolve(io.cwd, k)),
     homedir: path(io, one(values['gpg-homedir'])),
@@ -118,6 +124,7 @@ export async function showCommitSignatures(repo: Repo, checksum: string, values:
   const keys = await trustedKeysFromArgs(values, io, repo);
   let result: VerifyResult;
   try {
+    const [{ verifyCommit }, { GpgVerifier }] = await Promise.all([import('../ops/sign.js'), import('../sign/gpg.js')]);
     result = await verifyCommit(repo, checksum, { verifier: new GpgVerifier(keys) });
   } catch (e) {
     if (e instanceof OstreeError && e.code === 'NO_SIGNATURE' && !require) return 0;

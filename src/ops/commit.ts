@@ -29,8 +29,6 @@ import { validateChecksum } from '../format/checksum.js';
 import { filenameProblem } from '../format/names.js';
 import type { Repo, TransactionStats } from '../store/repo.js';
 import { MutableTree } from './mutable-tree.js';
-import { importTar } from './commit-tar.js';
-import { signCommit } from './sign.js';
 import type { Signer } from '../sign/types.js';
 import { TaskPool } from './task-pool.js';
 import { contentWorkerCount, warmContentWorkers } from '../store/content-pool.js';
@@ -758,6 +756,8 @@ export async function commit(repo: Repo, opts: CommitOptions): Promise<CommitRes
           await importCommitTree(w, co.rootTree, co.rootMeta, root, hasModifier);
           await w.drain();
         } else if (src.kind === 'tar') {
+          // loaded when needed (as ./sign.js below): a commit of a directory does not load them
+          const { importTar } = await import('./commit-tar.js');
           await importTar(src.path, root, {
             autocreateParents: !!opts.tarAutocreateParents,
             dirmeta: (uid, gid, mode) => {
@@ -824,7 +824,10 @@ export async function commit(repo: Repo, opts: CommitOptions): Promise<CommitRes
           encodeCommitmeta(opts.detachedMetadataStrings.map(([k, v]) => [k, new Variant('s', v)])),
         );
       }
-      if (opts.signers?.length) await signCommit(repo, checksum, opts.signers, { lock: false, signal: opts.signal });
+      if (opts.signers?.length) {
+        const { signCommit } = await import('./sign.js');
+        await signCommit(repo, checksum, opts.signers, { lock: false, signal: opts.signal });
+      }
       if (opts.branch) await repo.setRef(opts.branch, checksum);
       return { checksum, rootTree: top.tree, rootMeta: top.meta, stats: { ...stats } };
     },

@@ -6,7 +6,6 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { OstreeError } from '../../errors.js';
 import { Variant } from '../../gvariant/value.js';
-import { parse as parseGVariantText } from '../../gvariant/text.js';
 import { Repo } from '../../store/repo.js';
 import { commit, type TreeSource } from '../../ops/commit.js';
 import { onContentWorkersReady } from '../../store/content-pool.js';
@@ -75,10 +74,12 @@ export const commitCommand: Command = {
     const bodyFile = one(v['body-file']);
     if (bodyFile !== undefined) body = await readFile(resolve(io.cwd, bodyFile), 'utf8');
 
-    const metadata: Array<[string, Variant]> = many(v['add-metadata']).map((s) => {
+    const metadataTexts = many(v['add-metadata']);
+    const parseGVariantText = metadataTexts.length ? (await import('../../gvariant/text.js')).parse : null;
+    const metadata: Array<[string, Variant]> = metadataTexts.map((s) => {
       const [k, text] = keyValue(s, 'metadata');
       try {
-        const p = parseGVariantText(text);
+        const p = parseGVariantText!(text);
         return [k, new Variant(p.type, p.value)];
       } catch (e) {
         throw new OstreeError('INVALID_ARGUMENT', `Parsing ${s}: ${(e as Error).message}`, { cause: e });
