@@ -103,7 +103,8 @@ export class WorkerPool<Req, Res> {
   /**
    * Call `fn` once every worker the pool may start has started and said it is ready (see the
    * protocol above); at once if they have. Never called when the workers do not start, or do not
-   * say so.
+   * say so. Only the pool's first workers count: ones started after idle workers were terminated
+   * are not waited for.
    */
   onReady(fn: () => void): void {
     if (this.readyCount >= this.opts.size) fn();
