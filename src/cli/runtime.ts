@@ -21,7 +21,7 @@ import { setFlagsFromString } from 'node:v8';
  * serialisers and Node's own `fs` wrappers in the main thread and again in every worker, ≈ 150 ms
  * of CPU on the bench's bare-user-only commit, more than that code then runs. With 16 × the
  * budget only code that stays hot for longer (deflate, xz, bsdiff loops) is compiled. Measured in
- * docs/performance.md ("Session 7: V8's interrupt budget in the CLI").
+ * docs/performance.md ("Session 7: JIT and start-up costs, and a CLI bench").
  */
 export const CLI_INTERRUPT_BUDGET = 16 * 67_584;
 

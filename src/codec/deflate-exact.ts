@@ -29,7 +29,7 @@ export function createDeflateRawExact(): DeflateRawExact {
   const HASH_SIZE = 1 << 15; // hash_bits = memLevel + 7
   const HASH_MASK = HASH_SIZE - 1; // hash_shift = 5, so the hash of 3 bytes is (b0<<10 ^ b1<<5 ^ b2) & mask
   const MIN_MATCH = 3;
-  /** match_length when there is no match (no arithmetic where it is set: see deflateRawExact) */
+  /** match_length when there is no match (a constant: no arithmetic in runBlock, see deflateRawExact) */
   const NO_MATCH = MIN_MATCH - 1;
   const MAX_MATCH = 258;
   const MIN_LOOKAHEAD = MAX_MATCH + MIN_MATCH + 1;
@@ -726,7 +726,8 @@ export function createDeflateRawExact(): DeflateRawExact {
       // block without matches) before the first real input runs long enough to be compiled on
       // stack: code compiled then has no feedback there and is thrown away when it gets there
       // (`--trace-deopt` on the bench's --generate-sizes commit: 10 deoptimisations and
-      // recompilations of runBlock and buildTree in two workers, 3 with the primers).
+      // recompilations of runBlock and buildTree in two workers; 1 of runBlock with the primers and
+      // the constants NO_MATCH and SLIDE_AT).
       for (let i = 0; i < 4; i++) deflateOnce(PRIMERS[i & 1]!, level);
     }
     return deflateOnce(data, level);
